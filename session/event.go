@@ -1,0 +1,110 @@
+package session
+
+import "time"
+
+// ChatKind tells a public chat from a one-to-one chat.
+type ChatKind int
+
+const (
+	// Public is a chat joined by name; anyone who knows the name can read it.
+	Public ChatKind = 1
+	// OneToOne is a private chat with one other key.
+	OneToOne ChatKind = 2
+)
+
+// Chat is what the UI needs to list a chat.
+type Chat struct {
+	ID      string   // public: the name ("status"); one-to-one: the peer's key as 0x04… lowercase hex
+	Kind    ChatKind //
+	Name    string   // best display name without the #/@ prefix: chat name, nickname, network name or short key
+	Unread  int      // messages not yet seen by the user
+	Mention bool     // an unread message mentions us
+	New     bool     // created by an incoming message from an unknown key, not opened yet
+}
+
+// MessageState is the delivery state of a message as the UI shows it.
+type MessageState int
+
+const (
+	Received MessageState = iota // someone else's message
+	Sending                      // ours, stored, not yet on the wire
+	Sent                         // ours, handed to the whisper node
+	Failed                       // ours, posting failed; /resend can retry
+)
+
+// Message is one chat line as the UI shows it.
+type Message struct {
+	ID          string // 0x-prefixed hex message id
+	ChatID      string
+	Sender      string // 0x04… key of the author
+	SenderName  string // best display name of the author
+	Outgoing    bool   // written by us
+	Clock       int64  // Lamport clock; the pane sorts by (Clock, ID)
+	Time        time.Time
+	ContentType string // "text/plain", "sticker", "command"
+	Text        string
+	State       MessageState
+}
+
+// Before reports whether m sorts before o in a chat.
+func (m Message) Before(o Message) bool {
+	if m.Clock != o.Clock {
+		return m.Clock < o.Clock
+	}
+	return m.ID < o.ID
+}
+
+// Identity is who we are on the network.
+type Identity struct {
+	PublicKey string // 0x04… (132 characters)
+	ShortName string // 0x04ab…cd12
+	Enode     string // enode://… URL of the embedded node
+}
+
+// Event is a typed value the session sends to its subscriber (the UI).
+// Events arrive on one channel; the UI drains it in batches.
+type Event interface{ isEvent() }
+
+// MessagesAdded carries new messages of one chat, live or from history,
+// in (Clock, ID) order. They may sort anywhere in the chat.
+type MessagesAdded struct {
+	ChatID   string
+	Messages []Message
+	History  bool // came from a mailserver
+}
+
+// MessageStateChanged tells that one of our messages moved to a new state.
+type MessageStateChanged struct {
+	ChatID string
+	ID     string
+	State  MessageState
+}
+
+// ChatsChanged carries the full chat list after a join, leave, rename,
+// new incoming chat or unread change.
+type ChatsChanged struct{ Chats []Chat }
+
+// PeersChanged carries the number of connected whisper peers.
+type PeersChanged struct{ Count int }
+
+// SyncProgress reports mailserver history sync.
+type SyncProgress struct {
+	ChatIDs  []string // chats covered by the request
+	Pages    int      // pages received so far
+	Messages int      // envelopes received so far
+	Done     bool
+	Err      string // non-empty when the request failed
+}
+
+// Notice is a one-line message for the status line (Err true shows it in red).
+type Notice struct {
+	Text string
+	Err  bool
+}
+
+func (MessagesAdded) isEvent()       {}
+func (MessageStateChanged) isEvent() {}
+func (ChatsChanged) isEvent()        {}
+func (PeersChanged) isEvent()        {}
+func (SyncProgress) isEvent()        {}
+func (Notice) isEvent()              {}

@@ -1,0 +1,210 @@
+package session
+
+import (
+	"crypto/ecdsa"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"hush/codec"
+	"hush/store"
+	"hush/whisper"
+)
+
+// DefaultMailserverPassword is the password whose key encrypts history
+// requests on the 2019 Status network.
+const DefaultMailserverPassword = "status-offline-inbox"
+
+// eventBuffer is how many events may wait for the UI. The UI drains in
+// batches, so this only absorbs bursts (a history page arrives at once).
+const eventBuffer = 4096
+
+// Config wires a Manager to its identity, node and store.
+type Config struct {
+	Identity    *ecdsa.PrivateKey
+	Node        *whisper.Node
+	Store       *store.Store
+	Mailservers []Mailserver // tried in order; the first connected one serves history
+	// MailserverPassword derives the key that encrypts history requests;
+	// empty means DefaultMailserverPassword.
+	MailserverPassword string
+	Logger             *slog.Logger
+	Now                func() time.Time // nil means time.Now; tests move the clock
+}
+
+// Manager is the session: it is safe for use from several goroutines.
+type Manager struct {
+	cfg    Config
+	log    *slog.Logger
+	self   Identity
+	pub65  []byte
+	events chan Event
+	quit   chan struct{}
+	wg     sync.WaitGroup
+
+	// dropped and ignored count received messages refused by a check and
+	// records we do not handle; the log says why for each.
+	dropped, ignored atomic.Int64
+
+	mu         sync.Mutex
+	subs       map[string]string // whisper subscription id → public chat id
+	chatSubs   map[string]string // public chat id → whisper subscription id
+	discovery  string            // subscription id of the one-to-one topic
+	clocks     map[string]int64  // chat id → last Lamport clock
+	contacts   map[string]store.Contact
+	symKeys    map[string][]byte // public chat name → derived key
+	stopped    bool
+	outbox     chan outgoing
+	sync       *syncer
+	historyKey []byte
+}
+
+// New builds a Manager. Call Start to subscribe and begin receiving.
+func New(cfg Config) (*Manager, error) {
+	if cfg.Identity == nil || cfg.Node == nil || cfg.Store == nil {
+		return nil, errors.New("session: identity, node and store are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.MailserverPassword == "" {
+		cfg.MailserverPassword = DefaultMailserverPassword
+	}
+	pubHex := codec.PublicKeyHex(&cfg.Identity.PublicKey)
+	m := &Manager{
+		cfg:   cfg,
+		log:   cfg.Logger,
+		pub65: crypto.FromECDSAPub(&cfg.Identity.PublicKey),
+		self: Identity{
+			PublicKey: pubHex,
+			ShortName: codec.ShortKey(pubHex),
+		},
+		events:     make(chan Event, eventBuffer),
+		quit:       make(chan struct{}),
+		subs:       make(map[string]string),
+		chatSubs:   make(map[string]string),
+		clocks:     make(map[string]int64),
+		contacts:   make(map[string]store.Contact),
+		symKeys:    make(map[string][]byte),
+		outbox:     make(chan outgoing, 256),
+		historyKey: codec.SymKeyFromPassword(cfg.MailserverPassword),
+	}
+	if n := cfg.Node.Enode(); n != nil {
+		m.self.Enode = n.URLv4()
+	}
+	return m, nil
+}
+
+// Start subscribes to the one-to-one topic and every joined public chat,
+// then starts receiving, posting and (with a mailserver) history sync.
+func (m *Manager) Start() error {
+	contacts, err := m.cfg.Store.Contacts()
+	if err != nil {
+		return fmt.Errorf("session: load contacts: %w", err)
+	}
+	chats, err := m.cfg.Store.Chats()
+	if err != nil {
+		return fmt.Errorf("session: load chats: %w", err)
+	}
+	m.mu.Lock()
+	for _, c := range contacts {
+		m.contacts[c.Key] = c
+	}
+	for _, c := range chats {
+		m.clocks[c.ID] = c.LastClock
+	}
+	m.mu.Unlock()
+
+	id, err := m.cfg.Node.SubscribeAsym(codec.TopicFor(codec.DiscoveryTopicName), m.cfg.Identity)
+	if err != nil {
+		return fmt.Errorf("session: subscribe to one-to-one topic: %w", err)
+	}
+	m.mu.Lock()
+	m.discovery = id
+	m.mu.Unlock()
+	for _, c := range chats {
+		if c.Kind == store.ChatPublic {
+			if err := m.subscribePublic(c.ID); err != nil {
+				return err
+			}
+		}
+	}
+	if n := m.cfg.Node.Enode(); n != nil {
+		m.self.Enode = n.URLv4()
+	}
+
+	m.wg.Add(3)
+	go m.receiveLoop()
+	go m.postLoop()
+	go m.peerLoop()
+	m.sync = newSyncer(m)
+	m.sync.start()
+	m.emit(ChatsChanged{Chats: m.Chats()})
+	return nil
+}
+
+// Stop ends the session's goroutines. It does not stop the node or close
+// the store: whoever made them owns them.
+func (m *Manager) Stop() {
+	m.mu.Lock()
+	if m.stopped {
+		m.mu.Unlock()
+		return
+	}
+	m.stopped = true
+	m.mu.Unlock()
+	close(m.quit)
+	if m.sync != nil {
+		m.sync.stop()
+	}
+	m.wg.Wait()
+}
+
+// Events is the channel the UI reads. There is one subscriber.
+func (m *Manager) Events() <-chan Event { return m.events }
+
+// Self returns our identity.
+func (m *Manager) Self() Identity { return m.self }
+
+// PeerCount is the number of connected whisper peers.
+func (m *Manager) PeerCount() int { return m.cfg.Node.PeerCount() }
+
+// emit hands an event to the UI. It blocks when the UI is far behind rather
+// than dropping what the user should see, but never past Stop.
+func (m *Manager) emit(ev Event) {
+	select {
+	case m.events <- ev:
+	case <-m.quit:
+	}
+}
+
+// notice reports a one-line message for the status line.
+func (m *Manager) notice(text string, isErr bool) {
+	m.emit(Notice{Text: text, Err: isErr})
+}
+
+func (m *Manager) now() time.Time { return m.cfg.Now() }
+
+// peerLoop turns the node's peer count changes into events.
+func (m *Manager) peerLoop() {
+	defer m.wg.Done()
+	for {
+		select {
+		case <-m.quit:
+			return
+		case n := <-m.cfg.Node.PeerChanges():
+			m.emit(PeersChanged{Count: n})
+			if m.sync != nil {
+				m.sync.peersChanged()
+			}
+		}
+	}
+}

@@ -1,0 +1,292 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"hush/codec"
+	"hush/store"
+	"hush/whisper"
+)
+
+// maxBatch bounds how many received messages are stored in one transaction
+// and announced in one event; a history page of thousands becomes a few
+// batches instead of thousands of events.
+const maxBatch = 512
+
+// batchWindow is how long the receive loop keeps collecting after the first
+// message of a batch. Short enough to be invisible, long enough that a
+// burst costs one store transaction and one redraw.
+const batchWindow = 5 * time.Millisecond
+
+// receiveLoop collects decrypted messages from the node in batches.
+func (m *Manager) receiveLoop() {
+	defer m.wg.Done()
+	in := m.cfg.Node.Received()
+	batch := make([]whisper.Received, 0, maxBatch)
+	for {
+		select {
+		case <-m.quit:
+			return
+		case r := <-in:
+			batch = append(batch[:0], r)
+		}
+		deadline := time.NewTimer(batchWindow)
+	collect:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-in:
+				batch = append(batch, r)
+			case <-deadline.C:
+				break collect
+			case <-m.quit:
+				deadline.Stop()
+				return
+			}
+		}
+		deadline.Stop()
+		m.ingest(batch)
+	}
+}
+
+// accepted is a received message that passed every check and waits to be
+// stored.
+type accepted struct {
+	msg     store.Message
+	history bool
+}
+
+// ingest validates, deduplicates, stores and announces one batch.
+func (m *Manager) ingest(batch []whisper.Received) {
+	var (
+		candidates   []accepted
+		chatsChanged bool
+	)
+	for _, r := range batch {
+		a, changed, err := m.check(r)
+		chatsChanged = chatsChanged || changed
+		if err != nil {
+			m.dropped.Add(1)
+			m.log.Info("dropped message", "envelope", hexID(r.EnvelopeHash), "reason", err)
+			continue
+		}
+		if a != nil {
+			candidates = append(candidates, *a)
+		}
+	}
+	if len(candidates) == 0 {
+		if chatsChanged {
+			m.emit(ChatsChanged{Chats: m.Chats()})
+		}
+		return
+	}
+	msgs := make([]store.Message, len(candidates))
+	for i, c := range candidates {
+		msgs[i] = c.msg
+	}
+	added, err := m.cfg.Store.AddMessages(msgs)
+	if err != nil {
+		m.log.Error("store received messages", "count", len(msgs), "err", err)
+		return
+	}
+
+	byChat := make(map[string]*MessagesAdded)
+	var order []string
+	now := m.now()
+	for i, ok := range added {
+		if !ok {
+			continue
+		}
+		sm := msgs[i]
+		m.advanceClock(sm.ChatID, sm.Clock, now)
+		ev := byChat[sm.ChatID]
+		if ev == nil {
+			ev = &MessagesAdded{ChatID: sm.ChatID}
+			byChat[sm.ChatID] = ev
+			order = append(order, sm.ChatID)
+		}
+		ev.History = ev.History || candidates[i].history
+		ev.Messages = append(ev.Messages, m.toMessage(sm))
+	}
+	for _, chatID := range order {
+		ev := byChat[chatID]
+		sort.Slice(ev.Messages, func(i, j int) bool { return ev.Messages[i].Before(ev.Messages[j]) })
+		m.emit(*ev)
+	}
+	if len(order) > 0 || chatsChanged {
+		m.emit(ChatsChanged{Chats: m.Chats()})
+	}
+}
+
+// advanceClock applies the receive rule of the Lamport clock.
+func (m *Manager) advanceClock(chatID string, clock int64, now time.Time) {
+	m.mu.Lock()
+	last := codec.ReceivedClock(m.clocks[chatID], clock, now)
+	changed := last != m.clocks[chatID]
+	m.clocks[chatID] = last
+	m.mu.Unlock()
+	if changed {
+		if err := m.cfg.Store.SetLastClock(chatID, last); err != nil {
+			m.log.Error("store clock", "chat", chatID, "err", err)
+		}
+	}
+}
+
+var (
+	errUnsigned     = errors.New("unsigned envelope")
+	errUnknownSub   = errors.New("no chat for this subscription")
+	errWrongType    = errors.New("message type does not fit the topic")
+	errNotOurRecord = errors.New("record ignored")
+)
+
+// check runs every rule a received message must pass. It returns the
+// message to store (nil for records that are handled here or ignored),
+// whether the chat list changed, and why a message was dropped.
+func (m *Manager) check(r whisper.Received) (*accepted, bool, error) {
+	if r.Signer == nil {
+		return nil, false, errUnsigned
+	}
+	dup, err := m.cfg.Store.HasEnvelope(r.EnvelopeHash)
+	if err != nil {
+		return nil, false, fmt.Errorf("dedup lookup: %w", err)
+	}
+	if dup {
+		return nil, false, nil
+	}
+	m.mu.Lock()
+	publicChat, isPublic := m.subs[r.Subscription]
+	isPrivate := r.Subscription == m.discovery
+	m.mu.Unlock()
+	if !isPublic && !isPrivate {
+		return nil, false, errUnknownSub
+	}
+
+	rec, err := codec.Decode(r.Payload)
+	if err != nil {
+		return nil, false, fmt.Errorf("decode: %w", err)
+	}
+	signer := codec.PublicKeyHex(r.Signer)
+	switch rec := rec.(type) {
+	case *codec.Message:
+		if err := codec.Validate(rec, m.now()); err != nil {
+			return nil, false, fmt.Errorf("invalid message: %w", err)
+		}
+		var chatID string
+		changed := false
+		if isPublic {
+			if rec.MessageType != codec.MessageTypePublic {
+				return nil, false, fmt.Errorf("%w: %s on #%s", errWrongType, rec.MessageType, publicChat)
+			}
+			chatID = publicChat
+		} else {
+			if rec.MessageType != codec.MessageTypePrivate {
+				return nil, false, fmt.Errorf("%w: %s on the one-to-one topic", errWrongType, rec.MessageType)
+			}
+			if chatID, err = m.privateChatID(signer, rec); err != nil {
+				return nil, false, err
+			}
+			if changed, err = m.ensurePrivateChat(chatID); err != nil {
+				return nil, false, err
+			}
+		}
+		sm := store.Message{
+			ID:           codec.MessageID(crypto.FromECDSAPub(r.Signer), r.Payload),
+			EnvelopeHash: r.EnvelopeHash,
+			ChatID:       chatID,
+			Sender:       crypto.FromECDSAPub(r.Signer),
+			Clock:        rec.Clock,
+			Timestamp:    rec.Timestamp,
+			ContentType:  rec.ContentType,
+			MessageType:  rec.MessageType,
+			Text:         displayText(rec),
+			Payload:      r.Payload,
+			Outgoing:     signer == m.self.PublicKey,
+			Read:         signer == m.self.PublicKey,
+		}
+		if sm.Outgoing {
+			sm.State = store.MessageState(Sent)
+		}
+		return &accepted{msg: sm, history: r.Direct}, changed, nil
+	case *codec.ContactInfo:
+		if isPublic {
+			return nil, false, fmt.Errorf("%w: contact record %s on a public chat", errNotOurRecord, rec.Kind)
+		}
+		return nil, m.learnName(signer, rec.Name), nil
+	default:
+		m.ignored.Add(1)
+		m.log.Debug("record ignored", "tag", rec.Tag(), "from", signer)
+		return nil, false, nil
+	}
+}
+
+// privateChatID files a one-to-one message under its signer. The payload's
+// chat id is trusted only on a copy of our own message, where it names the
+// peer we wrote to.
+func (m *Manager) privateChatID(signer string, msg *codec.Message) (string, error) {
+	if signer != m.self.PublicKey {
+		return signer, nil
+	}
+	pub, err := codec.ParsePublicKey(msg.ChatID)
+	if err != nil {
+		return "", fmt.Errorf("own message with a bad chat id: %w", err)
+	}
+	return codec.PublicKeyHex(pub), nil
+}
+
+// ensurePrivateChat creates (or re-opens) the chat of a key that wrote to
+// us and marks it new.
+func (m *Manager) ensurePrivateChat(key string) (bool, error) {
+	c, ok, err := m.cfg.Store.Chat(key)
+	if err != nil {
+		return false, fmt.Errorf("chat lookup: %w", err)
+	}
+	if ok && c.Joined {
+		return false, nil
+	}
+	if _, err := m.cfg.Store.JoinChat(key, store.ChatOneToOne); err != nil {
+		return false, fmt.Errorf("create chat: %w", err)
+	}
+	if err := m.cfg.Store.SetNew(key, true); err != nil {
+		return false, fmt.Errorf("create chat: %w", err)
+	}
+	return true, nil
+}
+
+// learnName records the name a key gave itself in a contact record. A name
+// that could pass for a key or for one of our own markers is refused.
+func (m *Manager) learnName(key, name string) bool {
+	name = codec.CleanName(name)
+	if name == "" || strings.HasPrefix(strings.ToLower(name), "0x") || strings.HasPrefix(name, "~") || strings.EqualFold(name, "me") {
+		return false
+	}
+	m.mu.Lock()
+	c := m.contacts[key]
+	same := c.NetworkName == name
+	c.Key, c.NetworkName = key, name
+	m.contacts[key] = c
+	m.mu.Unlock()
+	if same {
+		return false
+	}
+	if err := m.cfg.Store.SetNetworkName(key, name); err != nil {
+		m.log.Error("store contact name", "key", key, "err", err)
+	}
+	return true
+}
+
+// displayText is what a message shows as text; stickers and commands we
+// cannot render get a short description.
+func displayText(msg *codec.Message) string {
+	switch msg.ContentType {
+	case codec.ContentTypeSticker:
+		return "[sticker] " + msg.StickerURI
+	case codec.ContentTypeCommand:
+		return "[command /" + msg.CommandPath + "]"
+	}
+	return msg.Text
+}

@@ -1,0 +1,142 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+)
+
+// ErrNotFound is wrapped by errors from updates that name a chat or message
+// the store does not hold.
+var ErrNotFound = errors.New("not found")
+
+// ErrSchemaTooNew is wrapped by Open when the database was written by a newer
+// version of hush whose schema this one does not know.
+var ErrSchemaTooNew = errors.New("database schema is newer than this hush supports")
+
+// maxOpenConns bounds the connection pool. In WAL mode readers run in
+// parallel with the single writer; a few connections cover the session's
+// goroutines, and each connection carries its own page cache.
+const maxOpenConns = 4
+
+// busyTimeout is how long SQLite retries a lock held by another process
+// (another hush on the same file) before failing. Writers in this process
+// never wait on it: they queue on Store.writeMu.
+const busyTimeout = 10 * time.Second
+
+// Store is a handle on the database. It is safe for concurrent use.
+type Store struct {
+	db  *sql.DB
+	log *slog.Logger
+
+	// writeMu serializes writers in this process so they queue in Go rather
+	// than spin in SQLite's busy handler.
+	writeMu sync.Mutex
+}
+
+// Open opens (creating if needed) the database at path and brings its schema
+// up to date. path must be a file path; ":memory:" is not supported because
+// each pooled connection would see a different database.
+func Open(path string, logger *slog.Logger) (*Store, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if path == "" || path == ":memory:" {
+		return nil, fmt.Errorf("open store: need a file path, got %q", path)
+	}
+	if strings.ContainsAny(path, "?#") {
+		// The driver splits its options off at the first '?'.
+		return nil, fmt.Errorf("open store %s: path must not contain '?' or '#'", path)
+	}
+	start := time.Now()
+	params := url.Values{}
+	params.Set("_journal_mode", "WAL")
+	params.Set("_foreign_keys", "1")
+	params.Set("_busy_timeout", fmt.Sprint(busyTimeout.Milliseconds()))
+	params.Set("_synchronous", "NORMAL")
+	// Take the write lock at BEGIN: a deferred transaction that reads first
+	// and then writes can fail with SQLITE_BUSY when another connection
+	// wrote in between, and the busy handler cannot help with that.
+	params.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite3", path+"?"+params.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(maxOpenConns)
+	db.SetMaxIdleConns(maxOpenConns)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+
+	s := &Store{db: db, log: logger}
+	if err := s.init(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	logger.Debug("store opened", "path", path, "took", time.Since(start))
+	return s, nil
+}
+
+func (s *Store) init() error {
+	var mode string
+	if err := s.db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
+		return fmt.Errorf("read journal mode: %w", err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		// Some file systems (network mounts) cannot do WAL; SQLite then
+		// keeps the rollback journal, which is slower but correct.
+		s.log.Warn("store is not in WAL mode", "journal_mode", mode)
+	}
+	return s.migrate()
+}
+
+// Close releases the database. The Store must not be used afterwards.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close store: %w", err)
+	}
+	return nil
+}
+
+// write runs fn in one immediate transaction, committed if fn returns nil.
+func (s *Store) write(what string, fn func(tx *sql.Tx) error) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	tx, err := s.db.Begin()
+	if err != nil {
+		return fmt.Errorf("%s: begin: %w", what, err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("%s: commit: %w", what, err)
+	}
+	return nil
+}
+
+// updatedOne reports ErrNotFound when an UPDATE touched no row.
+func updatedOne(res sql.Result, what string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

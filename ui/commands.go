@@ -1,0 +1,283 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"hush/session"
+)
+
+const searchLimit = 50
+
+// command is one slash command. The same table drives dispatch and /help.
+type command struct {
+	name string
+	args string // synopsis of the arguments; "" when there are none
+	help string
+	run  func(args string) error
+}
+
+// commandTable lists the commands in the order /help shows them.
+func (u *UI) commandTable() []command {
+	return []command{
+		{"join", "#name", "join a public chat and show it", u.cmdJoin},
+		{"leave", "", "leave the chat on screen", u.cmdLeave},
+		{"msg", "0x04…|name [text]", "open a one-to-one chat (and send text to it)", u.cmdMsg},
+		{"nick", "NAME", "set your name for the peer of this one-to-one chat", u.cmdNick},
+		{"whoami", "", "show your public key and enode, to share", u.cmdWhoami},
+		{"history", "[duration]", "ask the mailserver for this chat's history (default 24h; e.g. 90m, 3d)", u.cmdHistory},
+		{"search", "text", "search this chat's stored messages", u.cmdSearch},
+		{"resend", "", "send your last failed message in this chat again", u.cmdResend},
+		{"peers", "", "show how many peers are connected", u.cmdPeers},
+		{"help", "[command]", "list the commands, or explain one", u.cmdHelp},
+		{"quit", "", "leave hush", u.cmdQuit},
+	}
+}
+
+// synopsis is how a command is written: "/join #name".
+func (c command) synopsis() string {
+	if c.args == "" {
+		return "/" + c.name
+	}
+	return "/" + c.name + " " + c.args
+}
+
+// usage is the error for a command used with the wrong arguments.
+func (c command) usage() error { return errors.New("usage: " + c.synopsis()) }
+
+// lookup finds a command by name (with or without the slash).
+func (u *UI) lookup(name string) (command, bool) {
+	name = strings.ToLower(strings.TrimPrefix(name, "/"))
+	for _, c := range u.commands {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+// runCommand dispatches "/name args"; problems become one red line.
+func (u *UI) runCommand(line string) {
+	line = strings.TrimSpace(strings.TrimPrefix(line, "/"))
+	name, args := line, ""
+	if i := strings.IndexAny(line, " \t\n"); i >= 0 {
+		name, args = line[:i], line[i+1:]
+	}
+	c, ok := u.lookup(name)
+	if !ok {
+		u.showError(fmt.Errorf("unknown command /%s (try /help)", name))
+		return
+	}
+	if err := c.run(strings.TrimSpace(args)); err != nil {
+		if errors.Is(err, errUsage) {
+			err = c.usage()
+		}
+		u.showError(err)
+	}
+}
+
+// errUsage makes runCommand show the command's synopsis.
+var errUsage = errors.New("usage")
+
+func (u *UI) cmdJoin(args string) error {
+	if args == "" || strings.ContainsAny(args, " \n") {
+		return errUsage
+	}
+	c, err := u.session.JoinPublic(args)
+	if err != nil {
+		return err
+	}
+	u.addChat(c)
+	u.openChat(c.ID)
+	return nil
+}
+
+func (u *UI) cmdLeave(args string) error {
+	if args != "" {
+		return errUsage
+	}
+	if u.current == "" {
+		return errNoChat
+	}
+	id := u.current
+	if err := u.session.Leave(id); err != nil {
+		return err
+	}
+	u.removeChat(id)
+	return nil
+}
+
+func (u *UI) cmdMsg(args string) error {
+	if args == "" {
+		return errUsage
+	}
+	target, text := u.splitRecipient(args)
+	c, err := u.session.OpenPrivate(target)
+	if err != nil {
+		return err
+	}
+	u.addChat(c)
+	u.openChat(c.ID)
+	if text == "" {
+		return nil
+	}
+	return u.send(text)
+}
+
+// splitRecipient splits "/msg" arguments into the key or name and the text.
+// Names may contain spaces ("Sleepy Pink Panda"), so the longest known
+// contact name at the start wins; otherwise the first word is the target.
+func (u *UI) splitRecipient(args string) (target, text string) {
+	for _, name := range u.contactNames() {
+		n := len(name)
+		if n > len(target) && n <= len(args) && strings.EqualFold(args[:n], name) &&
+			(n == len(args) || args[n] == ' ') {
+			target = args[:n]
+		}
+	}
+	if target == "" || strings.HasPrefix(strings.ToLower(args), "0x") {
+		target, _, _ = strings.Cut(args, " ")
+	}
+	return target, strings.TrimSpace(args[len(target):])
+}
+
+func (u *UI) cmdNick(args string) error {
+	if args == "" {
+		return errUsage
+	}
+	i := u.currentIndex()
+	if i < 0 || u.chats[i].Kind != session.OneToOne {
+		return errors.New("/nick works in a one-to-one chat; open one with /msg")
+	}
+	return u.session.SetNickname(u.current, args)
+}
+
+func (u *UI) cmdWhoami(args string) error {
+	if args != "" {
+		return errUsage
+	}
+	u.pane.addLocal(kindRaw, u.self.PublicKey)
+	if u.self.Enode != "" {
+		u.pane.addLocal(kindRaw, u.self.Enode)
+	}
+	return nil
+}
+
+func (u *UI) cmdHistory(args string) error {
+	d, err := parseHistorySpan(args)
+	if err != nil {
+		return err
+	}
+	if u.current == "" {
+		return errNoChat
+	}
+	return u.session.RequestHistory(u.current, d)
+}
+
+// parseHistorySpan reads a /history duration: a Go duration ("90m", "36h"),
+// days ("3d") or both ("1d12h"); empty means 24h.
+func parseHistorySpan(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 24 * time.Hour, nil
+	}
+	bad := fmt.Errorf("want a duration like 90m, 24h or 7d, not %q", s)
+	var d time.Duration
+	if days, rest, ok := strings.Cut(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 || n > 3650 {
+			return 0, bad
+		}
+		d = time.Duration(n) * 24 * time.Hour
+		s = rest
+	}
+	if s != "" {
+		more, err := time.ParseDuration(s)
+		if err != nil {
+			return 0, bad
+		}
+		d += more
+	}
+	if d <= 0 {
+		return 0, bad
+	}
+	return d, nil
+}
+
+func (u *UI) cmdSearch(args string) error {
+	if args == "" {
+		return errUsage
+	}
+	if u.current == "" {
+		return errNoChat
+	}
+	found, err := u.session.Search(u.current, args, searchLimit)
+	if err != nil {
+		return err
+	}
+	u.pane.addLocal(kindSystem, fmt.Sprintf("search %q: %s", args, plural(len(found), "result")))
+	for _, m := range found {
+		name := sanitizeText(m.SenderName, false)
+		if name == "" {
+			name = shortKey(m.Sender)
+		}
+		u.pane.addLocal(kindSystem, m.Time.Local().Format("Mon 02 Jan 15:04")+" "+name+": "+m.Text)
+	}
+	return nil
+}
+
+func (u *UI) cmdResend(args string) error {
+	if args != "" {
+		return errUsage
+	}
+	if u.current == "" {
+		return errNoChat
+	}
+	m, ok := u.pane.lastFailed()
+	if !ok {
+		return errors.New("no failed message to resend in this chat")
+	}
+	return u.session.Resend(u.current, m.ID)
+}
+
+func (u *UI) cmdPeers(args string) error {
+	if args != "" {
+		return errUsage
+	}
+	u.peers = u.session.PeerCount()
+	u.showNotice("connected to "+plural(u.peers, "peer"), false)
+	return nil
+}
+
+func (u *UI) cmdHelp(args string) error {
+	if args != "" {
+		c, ok := u.lookup(args)
+		if !ok {
+			return fmt.Errorf("no command /%s (try /help)", strings.TrimPrefix(args, "/"))
+		}
+		u.pane.addLocal(kindSystem, c.synopsis()+" — "+c.help)
+		return nil
+	}
+	width := 0
+	for _, c := range u.commands {
+		width = max(width, textWidth(c.synopsis()))
+	}
+	for _, c := range u.commands {
+		pad := strings.Repeat(" ", width-textWidth(c.synopsis()))
+		u.pane.addLocal(kindSystem, c.synopsis()+pad+"  "+c.help)
+	}
+	u.pane.addLocal(kindSystem, "keys: Enter send · Alt+Enter new line · Ctrl+N/P or Alt+Down/Up switch chat · "+
+		"Alt+1..9 chat by number · Alt+A next unread · PgUp/PgDn scroll · Alt+End newest · Up/Down recall · Tab complete")
+	return nil
+}
+
+func (u *UI) cmdQuit(args string) error {
+	if args != "" {
+		return errUsage
+	}
+	u.Stop()
+	return nil
+}

@@ -1,0 +1,26 @@
+package ui
+
+import (
+	"time"
+
+	"hush/session"
+)
+
+// Session is what the UI needs from the session manager (*session.Manager implements it).
+type Session interface {
+	Events() <-chan session.Event
+	Self() session.Identity
+	Chats() []session.Chat
+	JoinPublic(name string) (session.Chat, error)       // name with or without '#'; validation errors are user-facing one-liners
+	OpenPrivate(keyOrName string) (session.Chat, error) // 0x04… key (with/without 0x) or a known contact name
+	Leave(chatID string) error
+	Send(chatID, text string) error // returns fast; delivery state arrives as MessageStateChanged
+	Resend(chatID, msgID string) error
+	Latest(chatID string, n int) ([]session.Message, error)                         // newest n, ascending
+	Before(chatID string, before session.Message, n int) ([]session.Message, error) // n older than `before`, ascending
+	MarkRead(chatID string)
+	SetNickname(chatID, nick string) error
+	RequestHistory(chatID string, d time.Duration) error // async; progress arrives as SyncProgress events
+	Search(chatID, text string, limit int) ([]session.Message, error)
+	PeerCount() int
+}

@@ -1,0 +1,83 @@
+package ui
+
+import (
+	"time"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
+)
+
+// statusLine is the row above the input: the chat on screen, who we are, the
+// peer count, mailserver sync progress and, for a few seconds, a notice (red
+// for errors). It never takes the keyboard.
+type statusLine struct {
+	*tview.Box
+	u *UI
+}
+
+func newStatusLine(u *UI) *statusLine { return &statusLine{Box: tview.NewBox(), u: u} }
+
+// statusPart is one piece of the status line.
+type statusPart struct {
+	text  string
+	style tcell.Style
+}
+
+// parts lists what the status line shows, most important first.
+func (s *statusLine) parts() []statusPart {
+	u := s.u
+	var parts []statusPart
+	if i := u.currentIndex(); i >= 0 {
+		parts = append(parts, statusPart{chatLabel(u.chats[i]), tcell.StyleDefault.Bold(true)})
+	}
+	if u.self.ShortName != "" {
+		parts = append(parts, statusPart{sanitizeText(u.self.ShortName, false), tcell.StyleDefault})
+	}
+	parts = append(parts, statusPart{plural(u.peers, "peer"), tcell.StyleDefault})
+	if u.sync.text != "" {
+		style := styleDim()
+		if u.sync.failed {
+			style = styleError()
+		}
+		parts = append(parts, statusPart{u.sync.text, style})
+	}
+	if !u.pane.follow && u.current != "" {
+		parts = append(parts, statusPart{"-more-", tcell.StyleDefault.Reverse(true)})
+	}
+	return parts
+}
+
+// Draw implements tview.Primitive.
+func (s *statusLine) Draw(screen tcell.Screen) {
+	x, y, w, h := s.GetRect()
+	if w <= 0 || h <= 0 {
+		return
+	}
+	const sep = " │ "
+	avail := w
+	n := s.u.notice
+	showNotice := n.text != "" && time.Now().Before(n.until)
+	noticeWidth := 0
+	if showNotice {
+		// The notice gets at least half the line; the rest shrinks for it.
+		noticeWidth = min(textWidth(n.text), max(w/2, w-textWidth(sep)))
+		avail = max(0, w-noticeWidth-textWidth(sep))
+	}
+	col := 0
+	for i, part := range s.parts() {
+		if i > 0 {
+			col += drawText(screen, x+col, y, avail-col, sep, styleDim())
+		}
+		col += drawText(screen, x+col, y, avail-col, truncateText(part.text, avail-col), part.style)
+	}
+	if showNotice {
+		style := tcell.StyleDefault
+		if n.err {
+			style = styleError().Bold(true)
+		}
+		if col > 0 {
+			col += drawText(screen, x+col, y, w-col, sep, styleDim())
+		}
+		drawText(screen, x+col, y, w-col, truncateText(n.text, w-col), style)
+	}
+}

@@ -1,0 +1,16 @@
+// Package whisper owns hush's embedded Whisper v6 node: a go-ethereum
+// v1.9.15 devp2p server running stock whisperv6, the filters that turn
+// envelopes into decrypted Received values, posting, and the client side of
+// the mailserver protocol (history requests, code-125 completions, code-127
+// direct envelopes).
+//
+// Stock whisperv6 ignores code 125 and drops a peer that sends a list in
+// code 127, so every peer's message stream passes through an interceptor
+// (intercept.go) before whisperv6 reads it: completions are taken out,
+// direct envelopes are admitted only from a peer we asked and split one per
+// message, and envelopes on our topics whose plaintext would crash
+// whisperv6's parser are dropped (guard.go).
+//
+// The node never discovers peers and never maps ports: it only talks to the
+// static peers it is given and to peers that dial it.
+package whisper

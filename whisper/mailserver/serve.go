@@ -1,0 +1,299 @@
+package mailserver
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"runtime/debug"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/rlp"
+	"github.com/ethereum/go-ethereum/whisper/whisperv6"
+)
+
+// upperMargin is how far past now a request may reach: an Upper of 0 means
+// now+upperMargin, and larger Uppers are cut to it (nothing archived can be
+// newer), so that "no upper bound" requests such as wnode's 0xFFFFFFFF
+// still fit MaxRange.
+const upperMargin = 60
+
+// minPageLimit keeps paging moving: the next page starts at the previous
+// page's last envelope, so a page of one would repeat that envelope forever.
+const minPageLimit = 2
+
+// Reading the archive in chunks keeps the store's read cursor closed while
+// envelopes go out over the network to a possibly slow peer.
+const (
+	scanChunkCount = 128
+	scanChunkBytes = 4 << 20
+)
+
+var errRateLimited = errors.New("rate limited")
+
+// DeliverMail takes a history request from peer (whisperv6.MailServer). It
+// returns at once; the request is served in a goroutine, one per peer at a
+// time: a request arriving while the peer's previous one is still being
+// served is dropped.
+func (s *Server) DeliverMail(peer *whisperv6.Peer, req *whisperv6.Envelope) {
+	if peer == nil || req == nil {
+		return
+	}
+	s.deliver(peer.ID(), req)
+}
+
+func (s *Server) deliver(peerID []byte, req *whisperv6.Envelope) {
+	id := string(peerID)
+	s.mu.Lock()
+	if s.stopped {
+		s.mu.Unlock()
+		return
+	}
+	if s.inFlight[id] {
+		s.mu.Unlock()
+		s.log.Info("request dropped: previous one still being served", "peer", shortID(peerID), "request", req.Hash().Hex())
+		return
+	}
+	s.inFlight[id] = true
+	s.serving.Add(1)
+	s.mu.Unlock()
+
+	go func() {
+		defer s.serving.Done()
+		defer func() {
+			s.mu.Lock()
+			delete(s.inFlight, id)
+			s.mu.Unlock()
+		}()
+		s.serve(peerID, req)
+	}()
+}
+
+// serve answers one request synchronously: envelopes with code 127, then a
+// code-125 completion, or an ERROR= completion when the request is refused.
+func (s *Server) serve(peerID []byte, req *whisperv6.Envelope) {
+	requestID := req.Hash()
+	log := s.log.With("peer", shortID(peerID), "request", requestID.Hex())
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("serving request panicked", "panic", p, "stack", string(debug.Stack()))
+		}
+	}()
+
+	now := s.cfg.Now()
+	if !s.admit(peerID, now) {
+		s.refuse(log, peerID, requestID, errRateLimited)
+		return
+	}
+	r, format, err := s.openRequest(req)
+	if err != nil {
+		s.refuse(log, peerID, requestID, err)
+		return
+	}
+	lower, upper, err := s.timeRange(r, now)
+	if err != nil {
+		s.refuse(log, peerID, requestID, err)
+		return
+	}
+	limit := s.pageLimit(r.Limit)
+
+	page, err := s.sendPage(peerID, r, lower, upper, limit)
+	if err != nil {
+		log.Warn("request aborted", "err", err, "sent", page.sent)
+		return
+	}
+	// Geth clients ignore code 125, so it costs them nothing; hush and status
+	// clients need it, whichever payload format they asked with.
+	c := Completion{RequestID: requestID, LastEnvelope: page.last, Cursor: page.cursor}
+	if err := s.sender.SendCompletion(peerID, EncodeCompletion(c)); err != nil {
+		log.Warn("send completion", "err", err)
+		return
+	}
+	log.Info("request served", "format", format, "lower", lower, "upper", upper, "limit", limit,
+		"sent", page.sent, "more", page.cursor != nil)
+}
+
+// admit applies the per-peer rate limit, counting every request let through.
+func (s *Server) admit(peerID []byte, now time.Time) bool {
+	if s.cfg.RateLimit < 0 {
+		return true
+	}
+	id := string(peerID)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if last, ok := s.lastRequest[id]; ok && now.Sub(last) < s.cfg.RateLimit && !now.Before(last) {
+		return false
+	}
+	s.lastRequest[id] = now
+	// Peers come and go; forget those whose limit has long passed.
+	if len(s.lastRequest) > 1024 {
+		for other, last := range s.lastRequest {
+			if now.Sub(last) >= s.cfg.RateLimit {
+				delete(s.lastRequest, other)
+			}
+		}
+	}
+	return true
+}
+
+// openRequest checks the request envelope's PoW, decrypts it with the
+// server key, requires a signature and decodes the payload.
+func (s *Server) openRequest(req *whisperv6.Envelope) (Request, Format, error) {
+	if s.cfg.MinPoW > 0 {
+		if pow := req.PoW(); pow < s.cfg.MinPoW {
+			return Request{}, 0, fmt.Errorf("PoW too low: %.6f < %.6f", pow, s.cfg.MinPoW)
+		}
+	}
+	msg, err := req.OpenSymmetric(s.cfg.SymKey)
+	if err != nil {
+		return Request{}, 0, fmt.Errorf("decryption failed: %w", err)
+	}
+	if !msg.ValidateAndParse() {
+		return Request{}, 0, errors.New("malformed request message")
+	}
+	if msg.Src == nil {
+		return Request{}, 0, errors.New("request not signed")
+	}
+	r, format, err := DecodeRequest(msg.Payload)
+	if err != nil {
+		return Request{}, 0, fmt.Errorf("invalid request payload: %w", err)
+	}
+	return r, format, nil
+}
+
+// timeRange resolves the inclusive send-time range of r at now.
+func (s *Server) timeRange(r Request, now time.Time) (lower, upper uint32, err error) {
+	ceiling := uint64(max(now.Unix(), 0)) + upperMargin
+	if ceiling > math.MaxUint32 {
+		ceiling = math.MaxUint32
+	}
+	up := uint64(r.Upper)
+	if up == 0 || up > ceiling {
+		up = ceiling
+	}
+	if uint64(r.Lower) > up {
+		return 0, 0, fmt.Errorf("invalid time range: lower %d above upper %d", r.Lower, up)
+	}
+	if s.cfg.MaxRange > 0 && time.Duration(up-uint64(r.Lower))*time.Second > s.cfg.MaxRange {
+		return 0, 0, fmt.Errorf("time range too long: %ds, at most %ds", up-uint64(r.Lower), int64(s.cfg.MaxRange/time.Second))
+	}
+	return r.Lower, uint32(up), nil
+}
+
+func (s *Server) pageLimit(asked uint32) int {
+	limit := s.cfg.DefaultLimit
+	if asked != 0 && asked < limit {
+		limit = asked
+	}
+	return max(int(limit), minPageLimit)
+}
+
+type page struct {
+	sent   int
+	last   [32]byte // hash of the last envelope sent
+	cursor []byte   // set when more envelopes match after the page
+}
+
+// sendPage streams the matching envelopes in key order, up to limit, and
+// looks one match further to tell whether a cursor is needed.
+func (s *Server) sendPage(peerID []byte, r Request, lower, upper uint32, limit int) (page, error) {
+	var p page
+	from := Key(lower, [32]byte{}, [4]byte{})
+	if r.Cursor != nil && bytes.Compare(r.Cursor, from) > 0 {
+		from = append([]byte(nil), r.Cursor...)
+	}
+	to := scanEnd(upper)
+	var lastKey []byte
+	for {
+		if s.isStopping() {
+			return p, errors.New("server stopping")
+		}
+		// One extra match beyond the limit answers "is there more?".
+		items, resume, err := s.collect(from, to, r.Bloom, limit-p.sent+1)
+		if err != nil {
+			return p, err
+		}
+		for _, item := range items {
+			if p.sent == limit {
+				p.cursor = lastKey[:CursorLength]
+				return p, nil
+			}
+			var env whisperv6.Envelope
+			if err := rlp.DecodeBytes(item.raw, &env); err != nil {
+				s.log.Warn("archived envelope unreadable; skipped", "key", hex.EncodeToString(item.key), "err", err)
+				continue
+			}
+			if err := s.sender.SendDirect(peerID, &env); err != nil {
+				return p, fmt.Errorf("send envelope: %w", err)
+			}
+			p.sent++
+			lastKey = item.key
+			copy(p.last[:], item.key[4:CursorLength])
+		}
+		if resume == nil {
+			return p, nil
+		}
+		from = resume
+	}
+}
+
+// collect reads up to want matching pairs (fewer if they pass
+// scanChunkBytes) from [from, to). resume is where the next chunk starts,
+// or nil when the range is exhausted.
+func (s *Server) collect(from, to, bloom []byte, want int) (items []archiveItem, resume []byte, err error) {
+	want = min(want, scanChunkCount)
+	size := 0
+	var lastKey []byte
+	full := false
+	err = s.archive.ArchiveScan(from, to, func(key, raw []byte) bool {
+		lastKey = append(lastKey[:0], key...)
+		if len(key) != KeyLength {
+			s.log.Warn("archive key of wrong length; skipped", "key", hex.EncodeToString(key))
+			return true
+		}
+		if !BloomMatch(bloom, whisperv6.TopicToBloom(whisperv6.BytesToTopic(key[CursorLength:]))) {
+			return true
+		}
+		items = append(items, archiveItem{key: bytes.Clone(key), raw: bytes.Clone(raw)})
+		size += len(raw)
+		full = len(items) >= want || size >= scanChunkBytes
+		return !full
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("scan archive: %w", err)
+	}
+	if full {
+		// The smallest key above lastKey.
+		resume = append(lastKey, 0)
+	}
+	return items, resume, nil
+}
+
+// scanEnd is the exclusive end of the keys sent at or before upper. For
+// upper = 0xFFFFFFFF, upper+1 would wrap to 0 and select nothing; any key
+// sent then is below 41 bytes of 0xFF.
+func scanEnd(upper uint32) []byte {
+	if upper == math.MaxUint32 {
+		return bytes.Repeat([]byte{0xff}, KeyLength+1)
+	}
+	end := make([]byte, 4)
+	binary.BigEndian.PutUint32(end, upper+1)
+	return end
+}
+
+// refuse logs why a request is refused and tells the peer with ERROR=.
+func (s *Server) refuse(log *slog.Logger, peerID []byte, requestID common.Hash, reason error) {
+	log.Info("request refused", "reason", reason)
+	payload := EncodeCompletion(Completion{RequestID: requestID, Err: reason.Error()})
+	if err := s.sender.SendCompletion(peerID, payload); err != nil {
+		log.Warn("send error reply", "err", err)
+	}
+}
+
+func shortID(peerID []byte) string {
+	return hex.EncodeToString(peerID[:min(len(peerID), 8)])
+}

@@ -1,0 +1,169 @@
+package mailserver
+
+import (
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ethereum/go-ethereum/whisper/whisperv6"
+)
+
+// Defaults for the zero fields of Config.
+const (
+	DefaultMinPoW       = 0.002
+	DefaultRateLimit    = time.Second
+	DefaultMaxRange     = 7 * 24 * time.Hour
+	DefaultRequestLimit = 2000
+)
+
+// Archive queue tuning: the queue absorbs bursts while the writer commits
+// in batches, so one SQLite transaction covers many envelopes.
+const (
+	archiveQueueSize     = 4096
+	archiveBatchSize     = 256
+	archiveFlushInterval = 50 * time.Millisecond
+)
+
+// Archive is the envelope store (implemented by hush's store.Store; SQLite):
+// keys are Key(...) values.
+type Archive interface {
+	// ArchivePut stores the pairs in one transaction, ignoring keys already present.
+	ArchivePut(keys, raws [][]byte) error
+	// ArchiveScan calls fn for each stored pair with from <= key < to, in
+	// ascending key order, until fn returns false. The slices passed to fn
+	// may be reused after it returns.
+	ArchiveScan(from, to []byte, fn func(key, raw []byte) bool) error
+}
+
+// Sender is the node's way to reach a peer (implemented by the parent whisper.Node).
+type Sender interface {
+	// SendDirect sends one envelope with code 127.
+	SendDirect(peerID []byte, env *whisperv6.Envelope) error
+	// SendCompletion sends code 125; the sender RLP-encodes payload as a byte string.
+	SendCompletion(peerID []byte, payload []byte) error
+}
+
+// Config tunes a Server. Zero fields take the Default* values; a negative
+// MinPoW, RateLimit or MaxRange turns that check off.
+type Config struct {
+	SymKey       []byte        // 32-byte key from --mailserver-password (PBKDF2 as whisperv6.AddSymKeyFromPassword)
+	MinPoW       float64       // request envelopes below this are refused
+	RateLimit    time.Duration // min interval between requests per peer; faster ones get ERROR= "rate limited"
+	MaxRange     time.Duration // Upper−Lower above this gets an ERROR= reply
+	DefaultLimit uint32        // envelopes per page when the request says 0; also the most a request may ask
+	Logger       *slog.Logger
+	Now          func() time.Time // for tests; nil = time.Now
+}
+
+func (c Config) withDefaults() Config {
+	if c.MinPoW == 0 {
+		c.MinPoW = DefaultMinPoW
+	}
+	if c.RateLimit == 0 {
+		c.RateLimit = DefaultRateLimit
+	}
+	if c.MaxRange == 0 {
+		c.MaxRange = DefaultMaxRange
+	}
+	if c.DefaultLimit == 0 {
+		c.DefaultLimit = DefaultRequestLimit
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	c.SymKey = append([]byte(nil), c.SymKey...)
+	return c
+}
+
+// Server archives envelopes and answers history requests. It implements
+// whisperv6.MailServer; both of its methods return at once and leave the
+// work to goroutines owned by the Server.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	archive Archive
+	sender  Sender
+
+	queue      chan archiveItem
+	dropped    atomic.Uint64 // envelopes lost to a full queue since the last report
+	stopping   chan struct{} // closed by Stop
+	writerDone chan struct{} // closed when the writer has flushed and exited
+
+	mu          sync.Mutex
+	started     bool
+	stopped     bool
+	inFlight    map[string]bool      // peers with a request being served
+	lastRequest map[string]time.Time // for the per-peer rate limit
+	serving     sync.WaitGroup
+}
+
+var _ whisperv6.MailServer = (*Server)(nil)
+
+// New makes a Server; call Start before handing it to whisper.
+func New(cfg Config, archive Archive, sender Sender) *Server {
+	return newServer(cfg, archive, sender, archiveQueueSize)
+}
+
+func newServer(cfg Config, archive Archive, sender Sender, queueSize int) *Server {
+	cfg = cfg.withDefaults()
+	s := &Server{
+		cfg:         cfg,
+		log:         cfg.Logger,
+		archive:     archive,
+		sender:      sender,
+		queue:       make(chan archiveItem, queueSize),
+		stopping:    make(chan struct{}),
+		writerDone:  make(chan struct{}),
+		inFlight:    map[string]bool{},
+		lastRequest: map[string]time.Time{},
+	}
+	if len(cfg.SymKey) != 32 {
+		s.log.Error("mailserver key is not 32 bytes; every request will fail to decrypt", "len", len(cfg.SymKey))
+	}
+	return s
+}
+
+// Start launches the archive writer. Calling it again does nothing.
+func (s *Server) Start() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started || s.stopped {
+		return
+	}
+	s.started = true
+	go s.writeArchive()
+}
+
+// Stop refuses new work, waits for requests being served to end (they stop
+// early), and writes out the archive queue. Calling it again does nothing.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	if s.stopped {
+		s.mu.Unlock()
+		return
+	}
+	s.stopped = true
+	started := s.started
+	s.mu.Unlock()
+
+	close(s.stopping)
+	s.serving.Wait()
+	if started {
+		<-s.writerDone
+	} else {
+		s.flush(s.drainQueue(nil))
+	}
+}
+
+func (s *Server) isStopping() bool {
+	select {
+	case <-s.stopping:
+		return true
+	default:
+		return false
+	}
+}

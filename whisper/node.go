@@ -1,0 +1,299 @@
+package whisper
+
+import (
+	"crypto/ecdsa"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/ethereum/go-ethereum/p2p"
+	"github.com/ethereum/go-ethereum/p2p/enode"
+	"github.com/ethereum/go-ethereum/whisper/whisperv6"
+)
+
+// Defaults applied by New.
+const (
+	DefaultMaxPeers = 50
+	DefaultMinPoW   = 0.002
+	DefaultName     = "hush"
+)
+
+// Buffer sizes of the channels handed to callers.
+const (
+	receivedBuffer    = 4096
+	peerChangesBuffer = 16
+)
+
+// Config configures a Node.
+type Config struct {
+	ListenAddr string            // e.g. ":30303"; "" does not listen (outbound only)
+	NodeKey    *ecdsa.PrivateKey // devp2p key (required); also signs history requests
+	Peers      []*enode.Node     // static peers: dialed at start and redialed after a drop
+	MaxPeers   int               // 0 → DefaultMaxPeers
+	MinPoW     float64           // 0 → DefaultMinPoW; envelopes below it are refused
+	Name       string            // devp2p client name; "" → DefaultName
+	Logger     *slog.Logger      // nil discards
+}
+
+// Node is a Whisper v6 node. Create it with New, then Start it once.
+type Node struct {
+	cfg Config
+	log *slog.Logger
+	shh *whisperv6.Whisper
+	srv *p2p.Server
+
+	mu      sync.Mutex
+	started bool
+	stopped bool
+	static  map[enode.ID]*enode.Node
+	links   map[enode.ID]*link
+
+	subs   subscriptions
+	direct *hashRing // envelopes that came in by code 127
+
+	received    chan Received
+	peerChanges chan int
+
+	// unsolicitedDirect counts code-127 messages dropped because we had
+	// not asked the peer; read by tests.
+	unsolicitedDirect atomic.Int64
+
+	offlineInboxKey func() []byte
+	redial          *redialer
+
+	quit     chan struct{}
+	wg       sync.WaitGroup
+	stopOnce sync.Once
+}
+
+// New builds a node; nothing touches the network until Start.
+func New(cfg Config) (*Node, error) {
+	if cfg.NodeKey == nil {
+		return nil, errors.New("new whisper node: node key is required")
+	}
+	if cfg.MaxPeers == 0 {
+		cfg.MaxPeers = DefaultMaxPeers
+	}
+	if cfg.MinPoW == 0 {
+		cfg.MinPoW = DefaultMinPoW
+	}
+	if cfg.MinPoW < 0 {
+		return nil, fmt.Errorf("new whisper node: negative minimum PoW %v", cfg.MinPoW)
+	}
+	if cfg.Name == "" {
+		cfg.Name = DefaultName
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+
+	n := &Node{
+		cfg:         cfg,
+		log:         logger,
+		static:      make(map[enode.ID]*enode.Node),
+		links:       make(map[enode.ID]*link),
+		direct:      newHashRing(directMemory),
+		received:    make(chan Received, receivedBuffer),
+		peerChanges: make(chan int, peerChangesBuffer),
+		quit:        make(chan struct{}),
+	}
+	n.subs.init()
+	n.offlineInboxKey = sync.OnceValue(func() []byte { return SymKeyFromPassword(OfflineInboxPassword) })
+
+	// The minimum PoW goes in through the config rather than
+	// SetMinimumPoW, which would leave a goroutine sleeping for 10 s.
+	n.shh = whisperv6.New(&whisperv6.Config{
+		MaxMessageSize:     whisperv6.DefaultMaxMessageSize,
+		MinimumAcceptedPOW: cfg.MinPoW,
+	})
+
+	for _, p := range cfg.Peers {
+		if p != nil {
+			n.static[p.ID()] = p
+		}
+	}
+	n.redial = newRedialer(n)
+	return n, nil
+}
+
+// RegisterMailServer makes this node answer history requests (code 126)
+// with ms. Call it before Start.
+func (n *Node) RegisterMailServer(ms whisperv6.MailServer) {
+	n.shh.RegisterServer(ms)
+}
+
+// Start starts whisperv6, the devp2p server and the delivery loop. A node
+// starts once; Start after Stop is an error.
+func (n *Node) Start() error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.started || n.stopped {
+		return errors.New("start whisper node: already started")
+	}
+
+	proto := n.shh.Protocols()[0]
+	runWhisper := proto.Run
+	proto.Run = func(peer *p2p.Peer, rw p2p.MsgReadWriter) error {
+		return n.runPeer(peer, rw, runWhisper)
+	}
+
+	statics := make([]*enode.Node, 0, len(n.static))
+	for _, p := range n.static {
+		statics = append(statics, p)
+	}
+	srv := &p2p.Server{Config: p2p.Config{
+		PrivateKey:  n.cfg.NodeKey,
+		MaxPeers:    n.cfg.MaxPeers,
+		Name:        n.cfg.Name,
+		ListenAddr:  n.cfg.ListenAddr,
+		NoDiscovery: true,
+		NAT:         nil, // never map ports: no packets to routers or the Internet
+		StaticNodes: statics,
+		Protocols:   []p2p.Protocol{proto},
+	}}
+
+	// A failed start leaves the node unusable: whisperv6 cannot restart.
+	n.stopped = true
+	if err := n.shh.Start(srv); err != nil {
+		return fmt.Errorf("start whisper: %w", err)
+	}
+	if err := srv.Start(); err != nil {
+		n.stopWhisper()
+		return fmt.Errorf("start devp2p server: %w", err)
+	}
+	n.srv = srv
+	n.started, n.stopped = true, false
+
+	n.wg.Add(2)
+	go n.deliverLoop()
+	go n.redial.loop()
+	n.log.Info("whisper node started", "enode", n.srv.Self().URLv4(), "static_peers", len(statics))
+	return nil
+}
+
+// Stop disconnects all peers and stops the node. It is idempotent.
+func (n *Node) Stop() {
+	n.stopOnce.Do(func() {
+		n.mu.Lock()
+		n.stopped = true
+		started := n.started
+		n.mu.Unlock()
+		if !started {
+			return
+		}
+		close(n.quit)
+		n.srv.Stop()
+		n.wg.Wait()
+		n.stopWhisper()
+		n.log.Info("whisper node stopped")
+	})
+}
+
+// stopWhisper stops whisperv6 without waiting: after a bloom filter change
+// whisperv6 keeps a goroutine asleep for 10 s that its Stop waits for, and
+// quitting hush must not hang on it. Its queue and expiry loops end at once.
+func (n *Node) stopWhisper() {
+	go func() {
+		if err := n.shh.Stop(); err != nil {
+			n.log.Warn("stop whisper", "err", err)
+		}
+	}()
+}
+
+// Enode is this node's record; after Start it carries the real TCP port.
+func (n *Node) Enode() *enode.Node {
+	n.mu.Lock()
+	srv := n.srv
+	n.mu.Unlock()
+	if srv == nil {
+		return enode.NewV4(&n.cfg.NodeKey.PublicKey, nil, 0, 0)
+	}
+	return srv.Self()
+}
+
+// AddPeer adds a static peer: it is dialed now (or at Start) and redialed
+// after every drop.
+func (n *Node) AddPeer(node *enode.Node) {
+	if node == nil {
+		return
+	}
+	n.mu.Lock()
+	if n.stopped {
+		n.mu.Unlock()
+		return
+	}
+	n.static[node.ID()] = node
+	srv := n.srv
+	n.mu.Unlock()
+	if srv != nil {
+		srv.AddPeer(node)
+	}
+}
+
+// PeerCount is the number of connected peers speaking shh/6.
+func (n *Node) PeerCount() int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return len(n.links)
+}
+
+// PeerChanges yields the new peer count after each connect and drop. When
+// the reader falls behind, older counts are dropped; the latest is kept.
+// The channel is never closed.
+func (n *Node) PeerChanges() <-chan int {
+	return n.peerChanges
+}
+
+// Received yields decrypted messages of all subscriptions. The channel is
+// never closed; stop reading after Stop.
+func (n *Node) Received() <-chan Received {
+	return n.received
+}
+
+// Whisper is the underlying whisperv6 instance, for tests and benchmarks.
+func (n *Node) Whisper() *whisperv6.Whisper {
+	return n.shh
+}
+
+// notePeerCount publishes count on peerChanges, replacing stale counts the
+// reader has not taken yet. Callers hold n.mu, which keeps counts in order.
+func (n *Node) notePeerCount(count int) {
+	for range peerChangesBuffer + 1 {
+		select {
+		case n.peerChanges <- count:
+			return
+		default:
+		}
+		select {
+		case <-n.peerChanges:
+		default:
+		}
+	}
+}
+
+// isStatic reports whether id is one of our static peers.
+func (n *Node) isStatic(id enode.ID) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	_, ok := n.static[id]
+	return ok
+}
+
+// staticPeers is a snapshot of the static peer set.
+func (n *Node) staticPeers() []*enode.Node {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := make([]*enode.Node, 0, len(n.static))
+	for _, p := range n.static {
+		out = append(out, p)
+	}
+	return out
+}
+
+var (
+	errNotRunning = errors.New("whisper node is not running")
+	errNoAddress  = errors.New("static peer has no IP address or TCP port")
+)

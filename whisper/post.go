@@ -1,0 +1,103 @@
+package whisper
+
+import (
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+
+	"github.com/ethereum/go-ethereum/whisper/whisperv6"
+	"golang.org/x/crypto/pbkdf2"
+)
+
+// Send defaults (protocol.md decision 1).
+const (
+	DefaultTTL = 10    // seconds
+	DefaultPoW = 0.002 // PoW target of posted envelopes
+)
+
+// sealTime bounds the proof-of-work search of one envelope, in seconds.
+const sealTime = 2
+
+// OfflineInboxPassword is the password of the symmetric key Status
+// mailservers expect history requests under.
+const OfflineInboxPassword = "status-offline-inbox"
+
+// SymKeyFromPassword derives a Whisper symmetric key the way whisperv6's
+// AddSymKeyFromPassword does: PBKDF2-HMAC-SHA256, empty salt, 65356
+// iterations (sic), 32 bytes. Public chats use the chat name.
+func SymKeyFromPassword(password string) []byte {
+	return pbkdf2.Key([]byte(password), nil, 65356, 32, sha256.New)
+}
+
+// Post is an outgoing message.
+type Post struct {
+	Topic     [4]byte
+	SymKey    []byte            // exactly one of SymKey / PublicKey
+	PublicKey *ecdsa.PublicKey  // encrypt to this key (ECIES)
+	Payload   []byte            // the message bytes
+	Signer    *ecdsa.PrivateKey // signs the message; required for chat messages
+	TTL       uint32            // seconds; 0 → DefaultTTL
+	PoW       float64           // 0 → DefaultPoW
+}
+
+// Post seals p into an envelope (spending at most sealTime on PoW) and
+// hands it to whisperv6 for gossip. It returns the envelope hash.
+func (n *Node) Post(p Post) ([32]byte, error) {
+	if !n.running() {
+		return [32]byte{}, fmt.Errorf("post: %w", errNotRunning)
+	}
+	if (len(p.SymKey) == 0) == (p.PublicKey == nil) {
+		return [32]byte{}, errors.New("post: give exactly one of a symmetric key and a public key")
+	}
+	if len(p.SymKey) != 0 && len(p.SymKey) != 32 {
+		return [32]byte{}, fmt.Errorf("post: symmetric key is %d bytes, want 32", len(p.SymKey))
+	}
+	if p.TTL == 0 {
+		p.TTL = DefaultTTL
+	}
+	if p.PoW == 0 {
+		p.PoW = DefaultPoW
+	}
+	if p.PoW < n.cfg.MinPoW {
+		// whisperv6 refuses to send below its own minimum.
+		p.PoW = n.cfg.MinPoW
+	}
+	env, err := seal(&whisperv6.MessageParams{
+		TTL:      p.TTL,
+		Src:      p.Signer,
+		Dst:      p.PublicKey,
+		KeySym:   p.SymKey,
+		Topic:    whisperv6.TopicType(p.Topic),
+		WorkTime: sealTime,
+		PoW:      p.PoW,
+		Payload:  p.Payload,
+	})
+	if err != nil {
+		return [32]byte{}, fmt.Errorf("post: %w", err)
+	}
+	if err := n.shh.Send(env); err != nil {
+		return [32]byte{}, fmt.Errorf("post: send envelope: %w", err)
+	}
+	return env.Hash(), nil
+}
+
+// seal builds, signs, encrypts and seals an envelope.
+func seal(params *whisperv6.MessageParams) (*whisperv6.Envelope, error) {
+	msg, err := whisperv6.NewSentMessage(params)
+	if err != nil {
+		return nil, fmt.Errorf("build message: %w", err)
+	}
+	env, err := msg.Wrap(params)
+	if err != nil {
+		return nil, fmt.Errorf("seal envelope: %w", err)
+	}
+	return env, nil
+}
+
+// running reports whether Start succeeded and Stop was not called.
+func (n *Node) running() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.started && !n.stopped
+}
