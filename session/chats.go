@@ -55,7 +55,7 @@ func (m *Manager) JoinPublic(input string) (Chat, error) {
 		return Chat{}, err
 	}
 	m.emit(ChatsChanged{Chats: m.Chats()})
-	if m.sync != nil && (!existed || !prev.Joined) {
+	if !existed || !prev.Joined {
 		m.sync.requestRecent([]string{name}, historyOnJoin)
 	}
 	return m.chat(name)

@@ -100,6 +100,7 @@ func New(cfg Config) (*Manager, error) {
 	if n := cfg.Node.Enode(); n != nil {
 		m.self.Enode = n.URLv4()
 	}
+	m.sync = newSyncer(m)
 	return m, nil
 }
 
@@ -145,7 +146,6 @@ func (m *Manager) Start() error {
 	go m.receiveLoop()
 	go m.postLoop()
 	go m.peerLoop()
-	m.sync = newSyncer(m)
 	m.sync.start()
 	m.emit(ChatsChanged{Chats: m.Chats()})
 	return nil
@@ -162,9 +162,7 @@ func (m *Manager) Stop() {
 	m.stopped = true
 	m.mu.Unlock()
 	close(m.quit)
-	if m.sync != nil {
-		m.sync.stop()
-	}
+	m.sync.stop()
 	m.wg.Wait()
 }
 
@@ -202,9 +200,7 @@ func (m *Manager) peerLoop() {
 			return
 		case n := <-m.cfg.Node.PeerChanges():
 			m.emit(PeersChanged{Count: n})
-			if m.sync != nil {
-				m.sync.peersChanged()
-			}
+			m.sync.peersChanged()
 		}
 	}
 }

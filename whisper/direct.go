@@ -5,7 +5,11 @@ import (
 
 	"github.com/ethereum/go-ethereum/p2p"
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
+	"hush/whisper/mailserver"
 )
+
+// A Node is how `hush serve`'s mailserver reaches its peers.
+var _ mailserver.Sender = (*Node)(nil)
 
 // SendDirect sends env to a connected peer with code 127 (one envelope per
 // message: stock whisperv6 drops a peer that sends a list). It is the

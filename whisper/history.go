@@ -56,6 +56,9 @@ func (n *Node) RequestHistory(ctx context.Context, peer enode.ID, req HistoryReq
 	if l == nil {
 		return HistoryPage{}, fmt.Errorf("request history: mailserver not connected: %s", peer.TerminalString())
 	}
+	if len(req.Bloom) != mailserver.BloomLength {
+		return HistoryPage{}, fmt.Errorf("request history: bloom is %d bytes, want %d", len(req.Bloom), mailserver.BloomLength)
+	}
 	if req.Timeout <= 0 {
 		req.Timeout = DefaultHistoryTimeout
 	}

@@ -32,11 +32,10 @@ type pendingRequest struct {
 	done     chan mailserver.Completion // the completion came in (cap 1)
 
 	// Guarded by link.mu.
-	accepted   int
-	last       [32]byte
+	accepted   int       // direct envelopes counted for this page
+	last       [32]byte  // hash of the last of them
 	endedAt    time.Time // zero while in flight
-	hasEnded   bool
-	completion bool
+	completion bool      // a completion was delivered
 }
 
 // runPeer wraps whisperv6's protocol handler: it registers the link, hands
@@ -93,7 +92,7 @@ func (n *Node) linkByBytes(peerID []byte) (*link, error) {
 	return l, nil
 }
 
-// acceptsDirect reports whether a code-127 envelope from this peer is
+// acceptDirect reports whether a code-127 envelope from this peer is
 // expected now, and if so counts it for the request in flight.
 func (l *link) acceptDirect(hash [32]byte, now time.Time) bool {
 	l.mu.Lock()
@@ -102,7 +101,7 @@ func (l *link) acceptDirect(hash [32]byte, now time.Time) bool {
 	if r == nil {
 		return false
 	}
-	if r.hasEnded {
+	if !r.endedAt.IsZero() {
 		return now.Sub(r.endedAt) < directGrace
 	}
 	r.accepted++
@@ -119,7 +118,7 @@ func (l *link) deliverCompletion(c mailserver.Completion) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	r := l.req
-	if r == nil || r.id != c.RequestID || r.hasEnded || r.completion {
+	if r == nil || r.id != c.RequestID || !r.endedAt.IsZero() || r.completion {
 		return false
 	}
 	r.completion = true
@@ -139,8 +138,7 @@ func (l *link) begin(r *pendingRequest) {
 func (l *link) end(r *pendingRequest, now time.Time) (accepted int, last [32]byte) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !r.hasEnded {
-		r.hasEnded = true
+	if r.endedAt.IsZero() {
 		r.endedAt = now
 	}
 	return r.accepted, r.last

@@ -56,7 +56,7 @@ type Node struct {
 	received    chan Received
 	peerChanges chan int
 
-	// unsolicitedDirect counts code-127 messages dropped because we had
+	// unsolicitedDirect counts code-127 envelopes dropped because we had
 	// not asked the peer; read by tests.
 	unsolicitedDirect atomic.Int64
 
@@ -131,7 +131,7 @@ func (n *Node) Start() error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.started || n.stopped {
-		return errors.New("start whisper node: already started")
+		return errors.New("start whisper node: already started or stopped")
 	}
 
 	proto := n.shh.Protocols()[0]

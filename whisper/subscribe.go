@@ -77,6 +77,13 @@ func (s *subscriptions) all() []*subscription {
 	return out
 }
 
+// active reports whether sub is still installed.
+func (s *subscriptions) active(sub *subscription) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.byID[sub.id] == sub
+}
+
 func (s *subscriptions) addToTopic(sub *subscription) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -142,7 +149,8 @@ func (n *Node) subscribe(sub *subscription, f *whisperv6.Filter) (string, error)
 	return id, nil
 }
 
-// Unsubscribe removes a subscription; its undelivered messages are lost.
+// Unsubscribe removes a subscription; its undelivered messages are lost,
+// though one already taken from the filter may still arrive just after.
 func (n *Node) Unsubscribe(id string) error {
 	n.subs.installMu.Lock()
 	defer n.subs.installMu.Unlock()
@@ -175,6 +183,9 @@ func (n *Node) deliverLoop() {
 		case <-ticker.C:
 		}
 		for _, sub := range n.subs.all() {
+			if !n.subs.active(sub) {
+				continue // unsubscribed since the snapshot
+			}
 			for _, m := range sub.filter.Retrieve() {
 				r := Received{
 					Subscription: sub.id,
