@@ -33,6 +33,15 @@ const (
 	maxPages = 10000
 	// pageRetries is how often a silent page is asked again.
 	pageRetries = 3
+	// connectWait is how long a request waits for a mailserver to connect
+	// (at start, the request is queued before the dial completes).
+	connectWait = 30 * time.Second
+	// connectPoll is how often the wait looks again.
+	connectPoll = 250 * time.Millisecond
+	// rateLimitWait and rateLimitRetries: how a rate-limited page is asked
+	// again (a peer regains one request per second on hush's server).
+	rateLimitWait    = 1100 * time.Millisecond
+	rateLimitRetries = 10
 )
 
 // Mailserver is a history server we may ask.
@@ -267,7 +276,7 @@ func (s *syncer) pages(ms Mailserver, req whisper.HistoryRequest, progress *Sync
 			err  error
 		)
 		for attempt := range pageRetries {
-			page, err = s.m.cfg.Node.RequestHistory(s.ctx, ms.Node.ID(), req)
+			page, err = s.request(ms, req)
 			if err == nil || !errors.Is(err, whisper.ErrRequestTimeout) {
 				break
 			}
@@ -285,6 +294,31 @@ func (s *syncer) pages(ms Mailserver, req whisper.HistoryRequest, progress *Sync
 		req.Cursor = page.Cursor
 	}
 	return fmt.Errorf("history: gave up after %d pages", maxPages)
+}
+
+// request sends one page request. It waits a bounded time for the
+// mailserver to be connected (at start the request is queued before the
+// dial completes), and backs off when the server says we ask too fast.
+func (s *syncer) request(ms Mailserver, req whisper.HistoryRequest) (whisper.HistoryPage, error) {
+	deadline := time.Now().Add(connectWait)
+	for limited := 0; ; {
+		page, err := s.m.cfg.Node.RequestHistory(s.ctx, ms.Node.ID(), req)
+		wait := connectPoll
+		switch {
+		case errors.Is(err, whisper.ErrNotConnected) && time.Now().Before(deadline):
+		case err != nil && strings.Contains(err.Error(), "rate limited") && limited < rateLimitRetries:
+			limited++
+			wait = rateLimitWait
+			s.m.log.Info("mailserver rate-limits us, waiting", "wait", wait)
+		default:
+			return page, err
+		}
+		select {
+		case <-s.ctx.Done():
+			return page, s.ctx.Err()
+		case <-time.After(wait):
+		}
+	}
 }
 
 // topics are the whisper topics of some chats; the one-to-one topic is

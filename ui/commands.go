@@ -32,7 +32,7 @@ func (u *UI) commandTable() []command {
 		{"search", "text", "search this chat's stored messages", u.cmdSearch},
 		{"resend", "", "send your last failed message in this chat again", u.cmdResend},
 		{"peers", "", "show how many peers are connected", u.cmdPeers},
-		{"help", "[command]", "list the commands, or explain one", u.cmdHelp},
+		{"help", "[cmd]", "list the commands, or explain one", u.cmdHelp},
 		{"quit", "", "leave hush", u.cmdQuit},
 	}
 }

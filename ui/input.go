@@ -48,7 +48,11 @@ func newInputBox() *inputBox {
 // rowsFor is how many rows the input wants at this width (1..maxInputRows).
 func (in *inputBox) rowsFor(width int) int {
 	if in.rowsStale || width != in.rowsWidth {
-		in.rows = countRows(in.GetText(), width, maxInputRows)
+		if in.GetTextLength() > 16<<10 {
+			in.rows = maxInputRows // a large paste: no need to lay it out
+		} else {
+			in.rows = countRows(in.GetText(), width, maxInputRows)
+		}
 		in.rowsWidth, in.rowsStale = width, false
 	}
 	return in.rows

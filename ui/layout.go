@@ -28,7 +28,13 @@ func (l *layout) Draw(screen tcell.Screen) {
 	if w <= 0 || h <= 0 {
 		return
 	}
-	inputRows := min(u.input.rowsFor(w), max(h-2, 1))
+	wanted := u.input.rowsFor(w)
+	inputRows := min(wanted, max(h-2, 1))
+	if wanted <= inputRows {
+		// Everything fits: undo the scrolling the text area did while it
+		// was shorter.
+		u.input.SetOffset(0, 0)
+	}
 	statusRows := min(1, h-inputRows)
 	mainRows := h - inputRows - statusRows
 

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"time"
+
 	"github.com/gdamore/tcell/v2"
 
 	"hush/session"
@@ -47,8 +49,12 @@ func stateSuffix(it *paneItem) string {
 
 // linesOf wraps an item for the current width, reusing the cached layout.
 func (p *messagePane) linesOf(it *paneItem) []lineRange {
-	w := columnsFor(p.width).text
-	if it.kind == kindRaw {
+	c := columnsFor(p.width)
+	w := c.text
+	switch it.kind {
+	case kindSystem:
+		w = max(p.width-c.time, 1)
+	case kindRaw:
 		w = max(p.width, 1)
 	}
 	if it.lines != nil && it.layoutWidth == w && it.layoutState == it.msg.State {
@@ -77,7 +83,7 @@ func (p *messagePane) showsDay(i int) bool {
 		return false
 	}
 	j := p.previousMessage(i)
-	return j < 0 || p.items[j].msg.Time.Local().Format("20060102") != it.msg.Time.Local().Format("20060102")
+	return j < 0 || !sameDay(p.items[j].msg.Time, it.msg.Time)
 }
 
 // showsTime reports whether item i shows its time: when the minute changed.
@@ -87,7 +93,18 @@ func (p *messagePane) showsTime(i int) bool {
 		return false
 	}
 	j := p.previousMessage(i)
-	return j < 0 || p.items[j].msg.Time.Local().Format("200601021504") != it.msg.Time.Local().Format("200601021504")
+	if j < 0 {
+		return true
+	}
+	a, b := p.items[j].msg.Time.Local(), it.msg.Time.Local()
+	return !sameDay(a, b) || a.Hour() != b.Hour() || a.Minute() != b.Minute()
+}
+
+// sameDay reports whether a and b fall on the same local calendar day.
+func sameDay(a, b time.Time) bool {
+	ay, am, ad := a.Local().Date()
+	by, bm, bd := b.Local().Date()
+	return ay == by && am == bm && ad == bd
 }
 
 // hasRuler reports whether the "new messages" ruler sits above item i.
@@ -280,21 +297,22 @@ func (p *messagePane) drawItem(screen tcell.Screen, i, x, y, w, h, row, skip int
 
 // drawTextLine draws one wrapped line of an item with its columns.
 func (p *messagePane) drawTextLine(screen tcell.Screen, it *paneItem, showTime bool, li int, lr lineRange, x, y, w int) {
-	if it.kind == kindRaw {
+	c := columnsFor(w)
+	switch it.kind {
+	case kindRaw:
 		p.drawSegments(screen, it, lr, x, y, w)
 		return
+	case kindSystem:
+		p.drawSegments(screen, it, lr, x+c.time, y, w-c.time)
+		return
 	}
-	c := columnsFor(w)
 	if li == 0 {
 		if showTime && c.time > 0 {
 			drawText(screen, x, y, c.time-1, it.msg.Time.Local().Format("15:04"), styleDim())
 		}
 		if c.nick > 1 {
 			name, style := it.name, tcell.StyleDefault.Foreground(it.color)
-			switch {
-			case it.kind == kindSystem:
-				name, style = "--", styleDim()
-			case it.msg.Outgoing:
+			if it.msg.Outgoing {
 				style = style.Bold(true).Underline(true)
 			}
 			name = truncateText(name, c.nick-1)

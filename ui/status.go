@@ -59,7 +59,7 @@ func (s *statusLine) Draw(screen tcell.Screen) {
 	showNotice := n.text != "" && time.Now().Before(n.until)
 	noticeWidth := 0
 	if showNotice {
-		// The notice gets at least half the line; the rest shrinks for it.
+		// The notice comes first; the other parts get what it leaves.
 		noticeWidth = min(textWidth(n.text), max(w/2, w-textWidth(sep)))
 		avail = max(0, w-noticeWidth-textWidth(sep))
 	}

@@ -116,30 +116,10 @@ func wrapText(s string, width int) []lineRange {
 	return append(lines, lineRange{lineStart, pos})
 }
 
-// countRows estimates how many rows text takes in a box width cells wide,
+// countRows is how many rows text takes when wrapped width cells wide,
 // counting no further than limit.
 func countRows(text string, width, limit int) int {
-	if width < 1 {
-		width = 1
-	}
-	rows, col, state := 1, 0, -1
-	for text != "" && rows < limit {
-		var cluster string
-		var boundaries int
-		cluster, text, boundaries, state = uniseg.StepString(text, state)
-		if cluster == "\n" {
-			rows++
-			col = 0
-			continue
-		}
-		w := boundaries >> uniseg.ShiftWidth
-		if col+w > width {
-			rows++
-			col = 0
-		}
-		col += w
-	}
-	return min(rows, limit)
+	return min(len(wrapText(text, width)), limit)
 }
 
 // textWidth is the number of cells s takes on screen.

@@ -54,7 +54,7 @@ func (n *Node) RequestHistory(ctx context.Context, peer enode.ID, req HistoryReq
 	}
 	l := n.link(peer)
 	if l == nil {
-		return HistoryPage{}, fmt.Errorf("request history: mailserver not connected: %s", peer.TerminalString())
+		return HistoryPage{}, fmt.Errorf("request history: %w: %s", ErrNotConnected, peer.TerminalString())
 	}
 	if len(req.Bloom) != mailserver.BloomLength {
 		return HistoryPage{}, fmt.Errorf("request history: bloom is %d bytes, want %d", len(req.Bloom), mailserver.BloomLength)

@@ -293,6 +293,9 @@ func (n *Node) staticPeers() []*enode.Node {
 	return out
 }
 
+// ErrNotConnected means the peer asked for is not connected (yet).
+var ErrNotConnected = errors.New("mailserver not connected")
+
 var (
 	errNotRunning = errors.New("whisper node is not running")
 	errNoAddress  = errors.New("static peer has no IP address or TCP port")

@@ -17,7 +17,11 @@ const (
 )
 
 // sealTime bounds the proof-of-work search of one envelope, in seconds.
-const sealTime = 2
+// Each try hashes the whole envelope and the target grows with its size,
+// so a large paste gets more time than a one-liner.
+func sealTime(payloadLen int) uint32 {
+	return uint32(2 + min(payloadLen/4096, 30))
+}
 
 // OfflineInboxPassword is the password of the symmetric key Status
 // mailservers expect history requests under.
@@ -69,7 +73,7 @@ func (n *Node) Post(p Post) ([32]byte, error) {
 		Dst:      p.PublicKey,
 		KeySym:   p.SymKey,
 		Topic:    whisperv6.TopicType(p.Topic),
-		WorkTime: sealTime,
+		WorkTime: sealTime(len(p.Payload)),
 		PoW:      p.PoW,
 		Payload:  p.Payload,
 	})

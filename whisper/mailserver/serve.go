@@ -117,23 +117,41 @@ func (s *Server) serve(peerID []byte, req *whisperv6.Envelope) {
 		"sent", page.sent, "more", page.cursor != nil)
 }
 
+// bucket is one peer's rate-limit state: a token bucket, so that a client
+// can follow a cursor through a few pages at once but not hammer the server.
+type bucket struct {
+	tokens float64
+	at     time.Time
+}
+
 // admit applies the per-peer rate limit, counting every request let through.
 func (s *Server) admit(peerID []byte, now time.Time) bool {
 	if s.cfg.RateLimit < 0 {
 		return true
 	}
 	id := string(peerID)
+	burst := float64(s.cfg.RateBurst)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if last, ok := s.lastRequest[id]; ok && now.Sub(last) < s.cfg.RateLimit && !now.Before(last) {
+	b, ok := s.buckets[id]
+	if !ok {
+		b = bucket{tokens: burst, at: now}
+	}
+	if elapsed := now.Sub(b.at); elapsed > 0 {
+		b.tokens = min(burst, b.tokens+float64(elapsed)/float64(s.cfg.RateLimit))
+	}
+	b.at = now
+	if b.tokens < 1 {
+		s.buckets[id] = b
 		return false
 	}
-	s.lastRequest[id] = now
-	// Peers come and go; forget those whose limit has long passed.
-	if len(s.lastRequest) > 1024 {
-		for other, last := range s.lastRequest {
-			if now.Sub(last) >= s.cfg.RateLimit {
-				delete(s.lastRequest, other)
+	b.tokens--
+	s.buckets[id] = b
+	// Peers come and go; forget those whose bucket has refilled.
+	if len(s.buckets) > 1024 {
+		for other, ob := range s.buckets {
+			if now.Sub(ob.at) >= time.Duration(burst)*s.cfg.RateLimit {
+				delete(s.buckets, other)
 			}
 		}
 	}

@@ -13,6 +13,7 @@ import (
 const (
 	DefaultMinPoW       = 0.002
 	DefaultRateLimit    = time.Second
+	DefaultRateBurst    = 10
 	DefaultMaxRange     = 7 * 24 * time.Hour
 	DefaultRequestLimit = 2000
 )
@@ -49,7 +50,8 @@ type Sender interface {
 type Config struct {
 	SymKey       []byte        // 32-byte key from --mailserver-password (PBKDF2 as whisperv6.AddSymKeyFromPassword)
 	MinPoW       float64       // request envelopes below this are refused
-	RateLimit    time.Duration // min interval between requests per peer; faster ones get ERROR= "rate limited"
+	RateLimit    time.Duration // a peer regains one request per RateLimit; past its burst it gets ERROR= "rate limited"
+	RateBurst    int           // requests a peer may make back to back (following a cursor through pages)
 	MaxRange     time.Duration // Upper−Lower above this gets an ERROR= reply
 	DefaultLimit uint32        // envelopes per page when the request says 0; also the most a request may ask
 	Logger       *slog.Logger
@@ -62,6 +64,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RateLimit == 0 {
 		c.RateLimit = DefaultRateLimit
+	}
+	if c.RateBurst <= 0 {
+		c.RateBurst = DefaultRateBurst
 	}
 	if c.MaxRange == 0 {
 		c.MaxRange = DefaultMaxRange
@@ -93,12 +98,12 @@ type Server struct {
 	stopping   chan struct{} // closed by Stop
 	writerDone chan struct{} // closed when the writer has flushed and exited
 
-	mu          sync.Mutex
-	started     bool
-	stopped     bool
-	inFlight    map[string]bool      // peers with a request being served
-	lastRequest map[string]time.Time // for the per-peer rate limit
-	serving     sync.WaitGroup
+	mu       sync.Mutex
+	started  bool
+	stopped  bool
+	inFlight map[string]bool   // peers with a request being served
+	buckets  map[string]bucket // for the per-peer rate limit
+	serving  sync.WaitGroup
 }
 
 var _ whisperv6.MailServer = (*Server)(nil)
@@ -111,15 +116,15 @@ func New(cfg Config, archive Archive, sender Sender) *Server {
 func newServer(cfg Config, archive Archive, sender Sender, queueSize int) *Server {
 	cfg = cfg.withDefaults()
 	s := &Server{
-		cfg:         cfg,
-		log:         cfg.Logger,
-		archive:     archive,
-		sender:      sender,
-		queue:       make(chan archiveItem, queueSize),
-		stopping:    make(chan struct{}),
-		writerDone:  make(chan struct{}),
-		inFlight:    map[string]bool{},
-		lastRequest: map[string]time.Time{},
+		cfg:        cfg,
+		log:        cfg.Logger,
+		archive:    archive,
+		sender:     sender,
+		queue:      make(chan archiveItem, queueSize),
+		stopping:   make(chan struct{}),
+		writerDone: make(chan struct{}),
+		inFlight:   map[string]bool{},
+		buckets:    map[string]bucket{},
 	}
 	if len(cfg.SymKey) != 32 {
 		s.log.Error("mailserver key is not 32 bytes; every request will fail to decrypt", "len", len(cfg.SymKey))

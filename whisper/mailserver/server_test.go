@@ -349,7 +349,7 @@ func TestServeRefusesLowPoW(t *testing.T) {
 }
 
 func TestServeRateLimitPerPeer(t *testing.T) {
-	h := newHarness(t, Config{})
+	h := newHarness(t, Config{RateBurst: 3})
 	h.store(chatEnvelope(t, "status", baseTime-10, "hello"))
 	payload := EncodeRequest(Request{Lower: baseTime - 60, Upper: baseTime, Bloom: statusBloom()}, FormatStatus)
 	serveAt := func(peer string) Completion {
@@ -361,19 +361,27 @@ func TestServeRateLimitPerPeer(t *testing.T) {
 		}
 		return completions[0]
 	}
-	if c := serveAt("peer-a"); c.Err != "" {
-		t.Fatalf("first request refused: %s", c.Err)
+	// A burst of three (a client following a cursor) passes; the fourth
+	// back to back is refused.
+	for i := range 3 {
+		if c := serveAt("peer-a"); c.Err != "" {
+			t.Fatalf("request %d of the burst refused: %s", i+1, c.Err)
+		}
 	}
 	h.clock.advance(500 * time.Millisecond)
 	if c := serveAt("peer-a"); c.Err != "rate limited" {
-		t.Fatalf("second request within a second: %+v", c)
+		t.Fatalf("request past the burst within a second: %+v", c)
 	}
 	if c := serveAt("peer-b"); c.Err != "" || c.LastEnvelope == (common.Hash{}) {
 		t.Fatalf("other peer refused: %+v", c)
 	}
+	// One request is regained per interval, not the whole burst.
 	h.clock.advance(500 * time.Millisecond)
 	if c := serveAt("peer-a"); c.Err != "" {
 		t.Fatalf("request after the interval refused: %s", c.Err)
+	}
+	if c := serveAt("peer-a"); c.Err != "rate limited" {
+		t.Fatalf("second request after one interval: %+v", c)
 	}
 }
 
