@@ -2,6 +2,7 @@ package session
 
 import (
 	"crypto/ecdsa"
+	"log/slog"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -33,6 +34,7 @@ type clientOptions struct {
 	peers       []*enode.Node
 	mailservers []Mailserver
 	now         func() time.Time
+	logger      *slog.Logger
 }
 
 func newClient(t *testing.T, opts clientOptions) *client {
@@ -67,7 +69,7 @@ func (c *client) start(opts clientOptions) {
 	if err := node.Start(); err != nil {
 		t.Fatal(err)
 	}
-	mgr, err := New(Config{Identity: c.id, Node: node, Store: st, Mailservers: opts.mailservers, Now: opts.now})
+	mgr, err := New(Config{Identity: c.id, Node: node, Store: st, Mailservers: opts.mailservers, Now: opts.now, Logger: opts.logger})
 	if err != nil {
 		t.Fatal(err)
 	}

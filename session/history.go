@@ -53,7 +53,13 @@ type Mailserver struct {
 // ParseMailserver reads an enode URL; "?format=geth" selects geth's
 // request format instead of status-go's.
 func ParseMailserver(raw string) (Mailserver, error) {
-	u, err := url.Parse(strings.TrimSpace(raw))
+	raw = strings.TrimSpace(raw)
+	// "enode://…?discport=0" as hush serve prints it, with "?format=geth"
+	// pasted after it: read the second "?" as "&".
+	if i := strings.Index(raw, "?"); i >= 0 {
+		raw = raw[:i+1] + strings.ReplaceAll(raw[i+1:], "?", "&")
+	}
+	u, err := url.Parse(raw)
 	if err != nil {
 		return Mailserver{}, fmt.Errorf("mailserver %q: %w", raw, err)
 	}
@@ -79,8 +85,11 @@ type syncJob struct {
 	chats    []string
 	from, to time.Time
 	// markSynced records `to` as the chats' synced-up-to time when the job
-	// completes; only gap catch-ups move that mark.
+	// completes: true for ranges that end now (start-up gap, a new chat),
+	// false for older history asked with /history.
 	markSynced bool
+	// startup marks the start-up catch-up, which is retried until it works.
+	startup bool
 }
 
 // syncer asks mailservers for history, one request at a time, as SR did.
@@ -91,16 +100,14 @@ type syncer struct {
 	ctx    context.Context
 	wg     sync.WaitGroup
 
-	mu          sync.Mutex
-	caughtUp    bool // the start-up catch-up has completed
-	catchingUp  bool // a start-up catch-up job is queued or running
-	startedAt   time.Time
-	lastStarted time.Time
+	mu         sync.Mutex
+	caughtUp   bool // the start-up catch-up has completed
+	catchingUp bool // a start-up catch-up job is queued or running
 }
 
 func newSyncer(m *Manager) *syncer {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &syncer{m: m, jobs: make(chan syncJob, 64), ctx: ctx, cancel: cancel, startedAt: m.now()}
+	return &syncer{m: m, jobs: make(chan syncJob, 64), ctx: ctx, cancel: cancel}
 }
 
 func (s *syncer) start() {
@@ -141,21 +148,32 @@ func (s *syncer) catchUp() {
 	chats, err := s.m.cfg.Store.Chats()
 	if err != nil {
 		s.m.log.Error("history: list chats", "err", err)
+		s.mu.Lock()
+		s.catchingUp = false
+		s.mu.Unlock()
 		return
 	}
+	// One request covers every chat: from the oldest synced-to mark, or
+	// the last 24 h for a chat never synced (and with no chats, for the
+	// one-to-one topic alone).
 	now := s.m.now()
-	from := now.Add(-historyOnJoin)
+	var from time.Time
 	ids := make([]string, 0, len(chats))
 	for _, c := range chats {
 		ids = append(ids, c.ID)
+		t := now.Add(-historyOnJoin)
 		if c.SyncedTo > 0 {
-			if t := time.Unix(c.SyncedTo, 0); t.Before(from) {
-				from = t
-			}
+			t = time.Unix(c.SyncedTo, 0)
+		}
+		if from.IsZero() || t.Before(from) {
+			from = t
 		}
 	}
+	if from.IsZero() {
+		from = now.Add(-historyOnJoin)
+	}
 	from = later(from, now.Add(-maxGap))
-	s.enqueue(syncJob{chats: ids, from: from, to: now, markSynced: true})
+	s.enqueue(syncJob{chats: ids, from: from, to: now, markSynced: true, startup: true})
 }
 
 // requestRecent asks for the last d of some chats (a newly joined chat).
@@ -164,7 +182,7 @@ func (s *syncer) requestRecent(chats []string, d time.Duration) {
 		return
 	}
 	now := s.m.now()
-	s.enqueue(syncJob{chats: chats, from: now.Add(-d), to: now})
+	s.enqueue(syncJob{chats: chats, from: now.Add(-d), to: now, markSynced: true})
 }
 
 // RequestHistory asks the mailserver for d more of a chat's history: the d
@@ -219,7 +237,7 @@ func (s *syncer) loop() {
 		case j := <-s.jobs:
 			err := s.run(j)
 			s.mu.Lock()
-			if j.markSynced {
+			if j.startup {
 				s.catchingUp = false
 				s.caughtUp = err == nil
 			}
