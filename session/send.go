@@ -39,10 +39,11 @@ func (m *Manager) Send(chatID, text string) error {
 		return errors.New("join a chat first: /join #name")
 	}
 
+	now := m.now()
 	msg := codec.Message{
 		Text:        text,
 		ContentType: codec.ContentTypeText,
-		Timestamp:   m.now().UnixMilli(),
+		Timestamp:   now.UnixMilli(),
 		ChatID:      chatID,
 	}
 	post := whisper.Post{Signer: m.cfg.Identity}
@@ -63,7 +64,7 @@ func (m *Manager) Send(chatID, text string) error {
 	// The clock is taken and stored under the lock so that two quick sends
 	// in one chat can never share or invert clocks.
 	m.mu.Lock()
-	msg.Clock = codec.NextClock(m.clocks[chatID], m.now())
+	msg.Clock = codec.NextClock(m.clocks[chatID], now)
 	m.clocks[chatID] = msg.Clock
 	m.mu.Unlock()
 

@@ -27,14 +27,22 @@ type harness struct {
 // stops it when the test ends.
 func startUI(t *testing.T, fake *fakeSession, width, height int) *harness {
 	t.Helper()
+	h := runUI(t, fake, width, height)
+	h.fake = fake
+	return h
+}
+
+// runUI runs a UI over any Session (the fake, or a real session in the
+// end-to-end tests).
+func runUI(t *testing.T, sess Session, width, height int) *harness {
+	t.Helper()
 	h := &harness{
 		t:      t,
-		fake:   fake,
 		screen: tcell.NewSimulationScreen("UTF-8"),
 		done:   make(chan error, 1),
 		dir:    t.TempDir(),
 	}
-	h.ui = New(Config{Session: fake, Screen: h.screen, DataDir: h.dir})
+	h.ui = New(Config{Session: sess, Screen: h.screen, DataDir: h.dir})
 	h.ui.app.SetAfterDrawFunc(func(tcell.Screen) { h.draws.Add(1) })
 	go func() { h.done <- h.ui.Run() }()
 	t.Cleanup(func() {

@@ -1,0 +1,109 @@
+package ui
+
+import (
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/p2p/enode"
+
+	"hush/session"
+	"hush/store"
+	"hush/whisper"
+)
+
+// realClient is a whole hush minus the terminal: identity, node on
+// loopback, SQLite store and session manager.
+type realClient struct {
+	node *whisper.Node
+	mgr  *session.Manager
+}
+
+func newRealClient(t *testing.T, peers ...*enode.Node) *realClient {
+	t.Helper()
+	id, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodeKey, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(filepath.Join(t.TempDir(), "hush.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	node, err := whisper.New(whisper.Config{ListenAddr: "127.0.0.1:0", NodeKey: nodeKey, Peers: peers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := node.Start(); err != nil {
+		t.Fatal(err)
+	}
+	mgr, err := session.New(session.Config{Identity: id, Node: node, Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mgr.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		mgr.Stop()
+		node.Stop()
+		st.Close()
+	})
+	return &realClient{node: node, mgr: mgr}
+}
+
+// drain consumes a session's events for a client that has no UI.
+func drain(t *testing.T, mgr *session.Manager) {
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done) })
+	go func() {
+		for {
+			select {
+			case <-mgr.Events():
+			case <-done:
+				return
+			}
+		}
+	}()
+}
+
+// TestEndToEndPublicChat types into a real UI on a simulation screen over a
+// real session; the line reaches a second hush over devp2p, and its answer
+// comes back onto the screen.
+func TestEndToEndPublicChat(t *testing.T) {
+	other := newRealClient(t)
+	drain(t, other.mgr)
+	me := newRealClient(t, other.node.Enode())
+	deadline := time.Now().Add(waitLimit)
+	for me.node.PeerCount() == 0 || other.node.PeerCount() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("nodes did not connect")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := other.mgr.JoinPublic("status"); err != nil {
+		t.Fatal(err)
+	}
+
+	h := runUI(t, me.mgr, 100, 20)
+	h.enter("/join status")
+	h.waitScreen("#status")
+	h.enter("hello from the terminal")
+	h.waitScreen("me", "hello from the terminal")
+
+	h.waitFor("the other node to store the line", func() bool {
+		ms, err := other.mgr.Latest("status", 10)
+		return err == nil && slices.ContainsFunc(ms, func(m session.Message) bool {
+			return m.Text == "hello from the terminal" && m.Sender == me.mgr.Self().PublicKey
+		})
+	})
+	if err := other.mgr.Send("status", "answer from afar"); err != nil {
+		t.Fatal(err)
+	}
+	h.waitScreen(other.mgr.Self().ShortName, "answer from afar")
+}
