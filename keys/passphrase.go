@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"golang.org/x/term"
 )
@@ -70,6 +72,7 @@ func promptOnce(in *os.File, out io.Writer, prompt string) (string, error) {
 }
 
 func readTerminal(in *os.File, out io.Writer) (string, error) {
+	defer restoreOnSignal(int(in.Fd()))()
 	line, err := term.ReadPassword(int(in.Fd()))
 	// The user's Enter was not echoed either; end the prompt line for them.
 	if _, werr := io.WriteString(out, "\n"); werr != nil && err == nil {
@@ -83,6 +86,35 @@ func readTerminal(in *os.File, out io.Writer) (string, error) {
 		return "", fmt.Errorf("read passphrase: %w", err)
 	}
 	return string(line), nil
+}
+
+// restoreOnSignal makes Ctrl+C (or SIGTERM) during a no-echo read put the
+// terminal back before the signal takes its usual effect; x/term leaves
+// echo off otherwise. The returned func ends the watch.
+func restoreOnSignal(fd int) func() {
+	state, err := term.GetState(fd)
+	if err != nil {
+		return func() {}
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-sigs:
+			_ = term.Restore(fd, state)
+			signal.Stop(sigs)
+			// Deliver the signal again, now with its default action.
+			if p, err := os.FindProcess(os.Getpid()); err == nil {
+				_ = p.Signal(sig)
+			}
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(sigs)
+		close(done)
+	}
 }
 
 // readLine reads up to and excluding the next "\n" (and a "\r" before it)
