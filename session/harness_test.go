@@ -35,13 +35,18 @@ type clientOptions struct {
 	mailservers []Mailserver
 	now         func() time.Time
 	logger      *slog.Logger
+	identity    *ecdsa.PrivateKey // nil: a fresh key
+	password    string            // mailserver password; "" means the default
 }
 
 func newClient(t *testing.T, opts clientOptions) *client {
 	t.Helper()
-	id, err := crypto.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
+	id := opts.identity
+	if id == nil {
+		var err error
+		if id, err = crypto.GenerateKey(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	nodeKey, err := crypto.GenerateKey()
 	if err != nil {
@@ -69,7 +74,8 @@ func (c *client) start(opts clientOptions) {
 	if err := node.Start(); err != nil {
 		t.Fatal(err)
 	}
-	mgr, err := New(Config{Identity: c.id, Node: node, Store: st, Mailservers: opts.mailservers, Now: opts.now, Logger: opts.logger})
+	mgr, err := New(Config{Identity: c.id, Node: node, Store: st, Mailservers: opts.mailservers, Now: opts.now, Logger: opts.logger,
+		MailserverPassword: opts.password})
 	if err != nil {
 		t.Fatal(err)
 	}

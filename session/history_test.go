@@ -215,6 +215,46 @@ func TestHistoryFromGethMailserver(t *testing.T) {
 	}
 }
 
+// TestHistoryWrongPasswordRefused: a request sealed with the wrong password
+// gets an error reply that the user sees; the server goes on serving others.
+func TestHistoryWrongPasswordRefused(t *testing.T) {
+	ms := newMailserverNode(t, mailserver.Config{})
+	author, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	archiveMessages(t, ms.archive, author, "status", 3, now.Add(-time.Hour), now.Add(-time.Minute))
+
+	peers := []*enode.Node{ms.node.Enode()}
+	wrong := newClient(t, clientOptions{peers: peers, mailservers: []Mailserver{ms.mailserver()}, password: "not-the-password"})
+	if _, err := wrong.mgr.JoinPublic("status"); err != nil {
+		t.Fatal(err)
+	}
+	var failure string
+	waitFor(t, "the refusal", func() bool {
+		for _, ev := range wrong.events.all() {
+			if p, ok := ev.(SyncProgress); ok && p.Err != "" {
+				failure = p.Err
+				return true
+			}
+		}
+		return false
+	})
+	if !strings.Contains(failure, "decrypt") {
+		t.Fatalf("failure %q does not say the request could not be decrypted", failure)
+	}
+	if n, _ := wrong.store.CountMessages("status"); n != 0 {
+		t.Fatalf("refused client got %d messages", n)
+	}
+
+	right := newClient(t, clientOptions{peers: peers, mailservers: []Mailserver{ms.mailserver()}})
+	if _, err := right.mgr.JoinPublic("status"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the other client served", func() bool { return len(right.texts("status")) == 3 })
+}
+
 func TestParseMailserver(t *testing.T) {
 	key, _ := crypto.GenerateKey()
 	base := enode.NewV4(&key.PublicKey, []byte{127, 0, 0, 1}, 30303, 30303).URLv4()
