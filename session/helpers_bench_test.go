@@ -37,6 +37,7 @@ type benchClient struct {
 }
 
 type benchClientOptions struct {
+	identity    *ecdsa.PrivateKey // nil makes a new one
 	peers       []*enode.Node
 	mailservers []Mailserver
 	// onEvent sees every event the session emits, with the time it was read.
@@ -45,7 +46,10 @@ type benchClientOptions struct {
 
 func newBenchClient(tb testing.TB, opts benchClientOptions) *benchClient {
 	tb.Helper()
-	id := benchKey(tb)
+	id := opts.identity
+	if id == nil {
+		id = benchKey(tb)
+	}
 	st, err := store.Open(filepath.Join(tb.TempDir(), "hush.db"), nil)
 	if err != nil {
 		tb.Fatal(err)
