@@ -40,6 +40,7 @@ type benchClientOptions struct {
 	identity    *ecdsa.PrivateKey // nil makes a new one
 	peers       []*enode.Node
 	mailservers []Mailserver
+	minPoW      float64 // 0 means whisper.DefaultMinPoW
 	// onEvent sees every event the session emits, with the time it was read.
 	onEvent func(ev Event, at time.Time)
 }
@@ -54,7 +55,7 @@ func newBenchClient(tb testing.TB, opts benchClientOptions) *benchClient {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	node, err := whisper.New(whisper.Config{ListenAddr: "127.0.0.1:0", NodeKey: benchKey(tb), Peers: opts.peers})
+	node, err := whisper.New(whisper.Config{ListenAddr: "127.0.0.1:0", NodeKey: benchKey(tb), Peers: opts.peers, MinPoW: opts.minPoW})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -91,8 +91,15 @@ func (m *Manager) ingest(batch []whisper.Received) {
 	}
 	added, err := m.cfg.Store.AddMessages(msgs)
 	if err != nil {
-		m.log.Error("store received messages", "count", len(msgs), "err", err)
-		return
+		// The batch is one transaction: one bad message must not cost the
+		// others, so store them one by one.
+		m.log.Error("store received batch; retrying one by one", "count", len(msgs), "err", err)
+		added = make([]bool, len(msgs))
+		for i, sm := range msgs {
+			if added[i], err = m.cfg.Store.AddMessage(sm); err != nil {
+				m.log.Error("store received message", "id", hexID(sm.ID), "chat", sm.ChatID, "err", err)
+			}
+		}
 	}
 
 	byChat := make(map[string]*MessagesAdded)
