@@ -41,8 +41,9 @@ const searchQuery = `SELECT ` + messageColumns + `
 	CROSS JOIN chats c ON c.key = m.chat
 	WHERE f.text MATCH ?`
 
-// ftsWords turns user text into an FTS4 query of quoted words, implicitly
-// ANDed. Only letters, digits and combining marks survive: those are what the
+// ftsWords turns user text into an FTS4 query of quoted prefix words,
+// implicitly ANDed: "line 2" finds "line 20", as people type while they
+// still remember only the start of a word. Only letters, digits and combining marks survive: those are what the
 // unicode61 tokenizer indexes, and none of them means anything to the query
 // parser inside quotes. Words like AND or NEAR become ordinary terms.
 func ftsWords(query string) string {
@@ -60,7 +61,7 @@ func ftsWords(query string) string {
 		}
 		b.WriteByte('"')
 		b.WriteString(w)
-		b.WriteByte('"')
+		b.WriteString(`*"`)
 	}
 	return b.String()
 }

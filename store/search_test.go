@@ -58,6 +58,10 @@ func TestSearch(t *testing.T) {
 		{"", "AND", 10, []string{"this AND that"}},
 		{"", "-x", 10, []string{"x marks the spot"}},
 		{"", `"near"`, 10, []string{`she said "near" me`}},
+		// Words match by their start, as typed from memory.
+		{"a", "qui bro", 10, []string{"the quick brown fox"}},
+		{"", "thin", 10, []string{"quick thinking"}},
+		{"", "uick", 10, nil},
 	}
 	for _, c := range cases {
 		got, err := s.Search(c.chat, c.query, c.limit)
@@ -89,14 +93,14 @@ func TestSearchHostileQueries(t *testing.T) {
 
 func TestFTSWords(t *testing.T) {
 	cases := map[string]string{
-		"hello world":    `"hello" "world"`,
-		`AND OR NEAR(`:   `"AND" "OR" "NEAR"`,
+		"hello world":    `"hello*" "world*"`,
+		`AND OR NEAR(`:   `"AND*" "OR*" "NEAR*"`,
 		`"`:              ``,
-		`it's-a*test`:    `"it" "s" "a" "test"`,
-		"naïve  café":    `"naïve" "café"`,
+		`it's-a*test`:    `"it*" "s*" "a*" "test*"`,
+		"naïve  café":    `"naïve*" "café*"`,
 		"  \t\n ":        ``,
-		"x:y^z(w)":       `"x" "y" "z" "w"`,
-		"sum2019 ₿ 100%": `"sum2019" "100"`,
+		"x:y^z(w)":       `"x*" "y*" "z*" "w*"`,
+		"sum2019 ₿ 100%": `"sum2019*" "100*"`,
 	}
 	for in, want := range cases {
 		if got := ftsWords(in); got != want {
