@@ -30,7 +30,7 @@ type HistoryRequest struct {
 	Format  mailserver.Format
 	SymKey  []byte        // mailserver password key; nil → key of OfflineInboxPassword
 	PoW     float64       // PoW of the request envelope; 0 → DefaultRequestPoW (never below the node's MinPoW)
-	Timeout time.Duration // overall wait for the page; 0 → DefaultHistoryTimeout
+	Timeout time.Duration // longest silence: the page fails when nothing (envelope or completion) arrives for this long; 0 → DefaultHistoryTimeout
 	Quiet   time.Duration // geth format only: the page ends after this long without a direct envelope; 0 → DefaultHistoryQuiet
 }
 
@@ -79,7 +79,11 @@ func (n *Node) RequestHistory(ctx context.Context, peer enode.ID, req HistoryReq
 		return HistoryPage{}, fmt.Errorf("request history: mailserver key is %d bytes, want 32", len(symKey))
 	}
 
-	ctx, cancel := context.WithTimeoutCause(ctx, req.Timeout, ErrRequestTimeout)
+	// Sealing and waiting for the peer's slot are bounded by Timeout; once
+	// the request is out, Timeout bounds silence instead, so a long page
+	// (geth sends a whole catch-up as one) may take as long as it keeps
+	// coming.
+	waitCtx, cancel := context.WithTimeoutCause(ctx, req.Timeout, ErrRequestTimeout)
 	defer cancel()
 
 	// Sealing first: it may take a while and needs no slot.
@@ -100,8 +104,8 @@ func (n *Node) RequestHistory(ctx context.Context, peer enode.ID, req HistoryReq
 
 	select {
 	case l.slot <- struct{}{}:
-	case <-ctx.Done():
-		return page, waitError(ctx, req.Timeout)
+	case <-waitCtx.Done():
+		return page, waitError(waitCtx, req.Timeout)
 	case <-l.closed:
 		return page, fmt.Errorf("request history: mailserver %s disconnected", peer.TerminalString())
 	}
@@ -122,6 +126,8 @@ func (n *Node) RequestHistory(ctx context.Context, peer enode.ID, req HistoryReq
 	}
 	log.Debug("history request sent", "lower", req.Lower, "upper", req.Upper, "limit", req.Limit, "cursor", len(req.Cursor) > 0)
 
+	idle := time.NewTimer(req.Timeout)
+	defer idle.Stop()
 	var quiet <-chan time.Time
 	var quietTimer *time.Timer
 	if req.Format == mailserver.FormatGeth {
@@ -141,6 +147,7 @@ func (n *Node) RequestHistory(ctx context.Context, peer enode.ID, req HistoryReq
 			log.Debug("history page complete", "envelopes", page.Envelopes, "more", page.Cursor != nil)
 			return page, nil
 		case <-pr.activity:
+			idle.Reset(req.Timeout)
 			if quietTimer != nil {
 				quietTimer.Reset(req.Quiet)
 			}
@@ -148,9 +155,12 @@ func (n *Node) RequestHistory(ctx context.Context, peer enode.ID, req HistoryReq
 			page.Envelopes, page.LastEnvelope = l.end(pr, time.Now())
 			log.Debug("history page quiet", "envelopes", page.Envelopes)
 			return page, nil
+		case <-idle.C:
+			page.Envelopes, _ = l.end(pr, time.Now())
+			return page, fmt.Errorf("request history: nothing for %s: %w", req.Timeout, ErrRequestTimeout)
 		case <-ctx.Done():
 			page.Envelopes, _ = l.end(pr, time.Now())
-			return page, waitError(ctx, req.Timeout)
+			return page, fmt.Errorf("request history: %w", ctx.Err())
 		case <-l.closed:
 			page.Envelopes, _ = l.end(pr, time.Now())
 			return page, fmt.Errorf("request history: mailserver %s disconnected", peer.TerminalString())

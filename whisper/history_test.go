@@ -216,6 +216,34 @@ func TestRequestHistoryGethFormatEndsAfterAQuietPeriod(t *testing.T) {
 	}
 }
 
+// TestRequestHistoryTimeoutBoundsSilenceNotLength: a page that keeps
+// coming may take longer than Timeout in all (geth sends a whole catch-up
+// as one page); only silence for Timeout fails it.
+func TestRequestHistoryTimeoutBoundsSilenceNotLength(t *testing.T) {
+	t.Parallel()
+	topic, key := topicOf("slow-history"), chatKey(t, "slow-history")
+	base := uint32(time.Now().Add(-time.Hour).Unix())
+	ms := newTestMailServer(answerPages, archived(t, topic, key, mustKey(t), base, 8))
+	ms.gap = 150 * time.Millisecond // 1.2 s in all
+	server, client := historyPair(t, ms)
+	if _, err := client.SubscribeSym(topic, key); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	page, err := client.RequestHistory(context.Background(), server.Enode().ID(), HistoryRequest{
+		Request: mailserver.Request{Lower: base - 60, Upper: base + 60, Bloom: whisperv6.TopicToBloom(whisperv6.TopicType(topic)), Limit: 100},
+		Format:  mailserver.FormatGeth,
+		Quiet:   500 * time.Millisecond,
+		Timeout: 600 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatalf("after %s: %v", time.Since(start), err)
+	}
+	if page.Envelopes != 8 {
+		t.Fatalf("page has %d envelopes, want 8", page.Envelopes)
+	}
+}
+
 func TestBatchedDirectEnvelopesAreSplitAndHostileOnesDropped(t *testing.T) {
 	t.Parallel()
 	topic, key := topicOf("batch"), chatKey(t, "batch")

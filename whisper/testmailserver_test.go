@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/ethereum/go-ethereum/p2p"
 	"github.com/ethereum/go-ethereum/p2p/enode"
@@ -37,6 +38,7 @@ type testMailServer struct {
 	key   []byte
 	mode  mailMode
 	extra []*whisperv6.Envelope // sent (one per message) before each page, e.g. hostile ones
+	gap   time.Duration         // pause before each envelope of a page: a slow server
 
 	mu        sync.Mutex
 	envelopes []*whisperv6.Envelope
@@ -110,6 +112,7 @@ func (s *testMailServer) answer(peerID []byte, request *whisperv6.Envelope) erro
 		}
 	} else {
 		for _, e := range page {
+			time.Sleep(s.gap)
 			if err := s.node.SendDirect(peerID, e); err != nil {
 				return err
 			}

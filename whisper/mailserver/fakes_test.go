@@ -104,6 +104,9 @@ type recordingSender struct {
 	hold     string
 	release  chan struct{}
 	panicFor string
+	// afterCompletion, when set, runs after each completion is recorded,
+	// as a client that asks again the moment it reads one.
+	afterCompletion func(peer string, payload []byte)
 }
 
 func (r *recordingSender) SendDirect(peerID []byte, env *whisperv6.Envelope) error {
@@ -126,8 +129,12 @@ func (r *recordingSender) SendDirect(peerID []byte, env *whisperv6.Envelope) err
 
 func (r *recordingSender) SendCompletion(peerID []byte, payload []byte) error {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.log = append(r.log, sent{peer: string(peerID), completion: bytes.Clone(payload)})
+	after := r.afterCompletion
+	r.mu.Unlock()
+	if after != nil {
+		after(string(peerID), payload)
+	}
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -29,7 +30,7 @@ const minPageLimit = 2
 // Reading the archive in chunks keeps the store's read cursor closed while
 // envelopes go out over the network to a possibly slow peer.
 const (
-	scanChunkCount = 128
+	scanChunkCount = 500
 	scanChunkBytes = 4 << 20
 )
 
@@ -64,18 +65,28 @@ func (s *Server) deliver(peerID []byte, req *whisperv6.Envelope) {
 
 	go func() {
 		defer s.serving.Done()
-		defer func() {
+		// The peer's slot is freed before the reply goes out: a client that
+		// follows the cursor asks for the next page the moment it has the
+		// completion, and that request must not find the slot still taken.
+		release := sync.OnceFunc(func() {
 			s.mu.Lock()
 			delete(s.inFlight, id)
 			s.mu.Unlock()
-		}()
-		s.serve(peerID, req)
+		})
+		defer release()
+		s.serveThen(peerID, req, release)
 	}()
 }
 
 // serve answers one request synchronously: envelopes with code 127, then a
 // code-125 completion, or an ERROR= completion when the request is refused.
 func (s *Server) serve(peerID []byte, req *whisperv6.Envelope) {
+	s.serveThen(peerID, req, func() {})
+}
+
+// serveThen is serve calling beforeReply just before the completion or
+// refusal is sent.
+func (s *Server) serveThen(peerID []byte, req *whisperv6.Envelope, beforeReply func()) {
 	requestID := req.Hash()
 	log := s.log.With("peer", shortID(peerID), "request", requestID.Hex())
 	defer func() {
@@ -85,17 +96,24 @@ func (s *Server) serve(peerID []byte, req *whisperv6.Envelope) {
 	}()
 
 	now := s.cfg.Now()
-	if !s.admit(peerID, now) {
-		s.refuse(log, peerID, requestID, errRateLimited)
-		return
-	}
 	r, format, err := s.openRequest(req)
 	if err != nil {
+		beforeReply()
 		s.refuse(log, peerID, requestID, err)
+		return
+	}
+	// The next page of a request we already admitted is part of it, not a
+	// new request: only fresh requests spend rate-limit tokens. (Opening
+	// first costs one AES-GCM decryption per refused request; the PoW check
+	// in openRequest comes before it.)
+	if !s.continues(peerID, r.Cursor) && !s.admit(peerID, now) {
+		beforeReply()
+		s.refuse(log, peerID, requestID, errRateLimited)
 		return
 	}
 	lower, upper, err := s.timeRange(r, now)
 	if err != nil {
+		beforeReply()
 		s.refuse(log, peerID, requestID, err)
 		return
 	}
@@ -109,6 +127,8 @@ func (s *Server) serve(peerID []byte, req *whisperv6.Envelope) {
 	// Geth clients ignore code 125, so it costs them nothing; hush and status
 	// clients need it, whichever payload format they asked with.
 	c := Completion{RequestID: requestID, LastEnvelope: page.last, Cursor: page.cursor}
+	s.issue(peerID, page.cursor)
+	beforeReply()
 	if err := s.sender.SendCompletion(peerID, EncodeCompletion(c)); err != nil {
 		log.Warn("send completion", "err", err)
 		return
@@ -116,6 +136,42 @@ func (s *Server) serve(peerID []byte, req *whisperv6.Envelope) {
 	log.Info("request served", "format", format, "lower", lower, "upper", upper, "limit", limit,
 		"sent", page.sent, "more", page.cursor != nil)
 }
+
+// issue remembers the cursor handed to a peer, so that its request for the
+// next page is known as a continuation. nil forgets it.
+func (s *Server) issue(peerID []byte, cursor []byte) {
+	id := string(peerID)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cursor == nil {
+		delete(s.issued, id)
+		return
+	}
+	if len(s.issued) >= maxIssued {
+		clear(s.issued) // peers come and go; a forgotten cursor only costs a token
+	}
+	s.issued[id] = bytes.Clone(cursor)
+}
+
+// continues reports whether cursor is the one last issued to the peer, and
+// uses it up.
+func (s *Server) continues(peerID []byte, cursor []byte) bool {
+	if len(cursor) == 0 {
+		return false
+	}
+	id := string(peerID)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	issued, ok := s.issued[id]
+	if ok && bytes.Equal(issued, cursor) {
+		delete(s.issued, id)
+		return true
+	}
+	return false
+}
+
+// maxIssued bounds the remembered cursors.
+const maxIssued = 4096
 
 // bucket is one peer's rate-limit state: a token bucket, so that a client
 // can follow a cursor through a few pages at once but not hammer the server.
@@ -240,8 +296,11 @@ func (s *Server) sendPage(peerID []byte, r Request, lower, upper uint32, limit i
 				p.cursor = lastKey[:CursorLength]
 				return p, nil
 			}
+			// Decoded as the plain struct: whisperv6's own decoder would also
+			// hash the envelope, which costs as much as the rest of the read
+			// and is not needed to send it on.
 			var env whisperv6.Envelope
-			if err := rlp.DecodeBytes(item.raw, &env); err != nil {
+			if err := rlp.DecodeBytes(item.raw, (*plainEnvelope)(&env)); err != nil {
 				s.log.Warn("archived envelope unreadable; skipped", "key", hex.EncodeToString(item.key), "err", err)
 				continue
 			}
@@ -290,6 +349,9 @@ func (s *Server) collect(from, to, bloom []byte, want int) (items []archiveItem,
 	}
 	return items, resume, nil
 }
+
+// plainEnvelope has whisperv6.Envelope's fields without its DecodeRLP.
+type plainEnvelope whisperv6.Envelope
 
 // scanEnd is the exclusive end of the keys sent at or before upper. For
 // upper = 0xFFFFFFFF, upper+1 would wrap to 0 and select nothing; any key

@@ -103,6 +103,7 @@ type Server struct {
 	stopped  bool
 	inFlight map[string]bool   // peers with a request being served
 	buckets  map[string]bucket // for the per-peer rate limit
+	issued   map[string][]byte // the cursor last handed to each peer
 	serving  sync.WaitGroup
 }
 
@@ -125,6 +126,7 @@ func newServer(cfg Config, archive Archive, sender Sender, queueSize int) *Serve
 		writerDone: make(chan struct{}),
 		inFlight:   map[string]bool{},
 		buckets:    map[string]bucket{},
+		issued:     map[string][]byte{},
 	}
 	if len(cfg.SymKey) != 32 {
 		s.log.Error("mailserver key is not 32 bytes; every request will fail to decrypt", "len", len(cfg.SymKey))

@@ -448,3 +448,77 @@ func TestServeSkipsDamagedArchiveRows(t *testing.T) {
 		t.Fatalf("got %x, %+v", got, c)
 	}
 }
+
+// TestServeContinuationsSpendNoTokens: following the cursor the server
+// handed out is one request, whatever the rate limit; a fresh request, or a
+// cursor that was not issued to this peer, spends a token.
+func TestServeContinuationsSpendNoTokens(t *testing.T) {
+	h := newHarness(t, Config{RateBurst: 1})
+	var envs []*whisperv6.Envelope
+	for i := 0; i < 13; i++ {
+		envs = append(envs, chatEnvelope(t, "status", baseTime-100+uint32(i), "m"+string(rune('a'+i))))
+	}
+	h.store(envs...)
+	r := Request{Lower: baseTime - 200, Upper: baseTime, Bloom: statusBloom(), Limit: 5}
+	serve := func(r Request) Completion {
+		t.Helper()
+		h.s.serve([]byte("peer-a"), sealRequest(t, h.key, h.client, EncodeRequest(r, FormatStatus)))
+		_, completions, _ := h.sender.take("peer-a")
+		if len(completions) != 1 {
+			t.Fatalf("%d completions", len(completions))
+		}
+		return completions[0]
+	}
+	var first []byte
+	pages := 0
+	for c := serve(r); ; c = serve(r) {
+		if c.Err != "" {
+			t.Fatalf("page %d refused: %s", pages+1, c.Err)
+		}
+		pages++
+		if c.Cursor == nil {
+			break
+		}
+		if first == nil {
+			first = c.Cursor
+		}
+		r.Cursor = c.Cursor
+	}
+	if pages != 3 {
+		t.Fatalf("%d pages, want 3", pages)
+	}
+	r.Cursor = nil
+	if c := serve(r); c.Err != "rate limited" {
+		t.Fatalf("fresh request past the burst: %+v", c)
+	}
+	r.Cursor = first // issued once, already used
+	if c := serve(r); c.Err != "rate limited" {
+		t.Fatalf("replayed cursor: %+v", c)
+	}
+}
+
+// TestDeliverNextPageRightAfterCompletion: a client asks for the next page
+// the moment it reads a completion; that request must find the peer's slot
+// free, not be dropped as "one in flight".
+func TestDeliverNextPageRightAfterCompletion(t *testing.T) {
+	h := newHarness(t, Config{RateLimit: -1})
+	var envs []*whisperv6.Envelope
+	for i := 0; i < 6; i++ {
+		envs = append(envs, chatEnvelope(t, "status", baseTime-100+uint32(i), "n"+string(rune('a'+i))))
+	}
+	h.store(envs...)
+	r := Request{Lower: baseTime - 200, Upper: baseTime, Bloom: statusBloom(), Limit: 4}
+	h.sender.mu.Lock()
+	h.sender.afterCompletion = func(peer string, payload []byte) {
+		c, err := DecodeCompletion(payload)
+		if err != nil || c.Cursor == nil {
+			return
+		}
+		next := r
+		next.Cursor = c.Cursor
+		h.s.deliver([]byte(peer), sealRequest(t, h.key, h.client, EncodeRequest(next, FormatStatus)))
+	}
+	h.sender.mu.Unlock()
+	h.s.deliver([]byte("peer-a"), sealRequest(t, h.key, h.client, EncodeRequest(r, FormatStatus)))
+	waitFor(t, "both pages", func() bool { return h.sender.completionsTo("peer-a") == 2 })
+}
