@@ -53,6 +53,7 @@ type options struct {
 	archive       bool
 	maxRange      time.Duration
 	rateLimit     time.Duration
+	retention     time.Duration
 	maxPeers      int
 	logLevel      string
 	logFile       string
@@ -99,7 +100,8 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&opts.mailPassword, "mailserver-password", session.DefaultMailserverPassword, "password whose key encrypts history requests")
 	fs.BoolVar(&opts.archive, "archive", true, "serve: archive envelopes and answer history requests")
 	fs.DurationVar(&opts.maxRange, "max-range", 7*24*time.Hour, "serve: longest time range one history request may ask for")
-	fs.DurationVar(&opts.rateLimit, "rate-limit", time.Second, "serve: minimum time between history requests of one peer")
+	fs.DurationVar(&opts.rateLimit, "rate-limit", time.Second, "serve: a peer regains one history request per this interval (the next page of a request is free)")
+	fs.DurationVar(&opts.retention, "retention", 30*24*time.Hour, "serve: archived envelopes older than this are dropped (negative: keep all)")
 	fs.IntVar(&opts.maxPeers, "max-peers", 50, "maximum number of whisper peers")
 	fs.StringVar(&opts.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&opts.logFile, "log-file", "", "log file (default DATA-DIR/hush.log)")
@@ -260,6 +262,7 @@ func serve(opts options, logger *slog.Logger) error {
 			MinPoW:    opts.mailserverPoW,
 			RateLimit: opts.rateLimit,
 			MaxRange:  opts.maxRange,
+			Retention: opts.retention,
 			Logger:    logger.With("part", "mailserver"),
 		}
 	}

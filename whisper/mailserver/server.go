@@ -14,6 +14,7 @@ const (
 	DefaultMinPoW       = 0.002
 	DefaultRateLimit    = time.Second
 	DefaultRateBurst    = 10
+	DefaultRetention    = 30 * 24 * time.Hour
 	DefaultMaxRange     = 7 * 24 * time.Hour
 	DefaultRequestLimit = 2000
 )
@@ -46,7 +47,7 @@ type Sender interface {
 }
 
 // Config tunes a Server. Zero fields take the Default* values; a negative
-// MinPoW, RateLimit or MaxRange turns that check off.
+// MinPoW, RateLimit, MaxRange or Retention turns that check off.
 type Config struct {
 	SymKey       []byte        // 32-byte key from --mailserver-password (PBKDF2 as whisperv6.AddSymKeyFromPassword)
 	MinPoW       float64       // request envelopes below this are refused
@@ -54,6 +55,7 @@ type Config struct {
 	RateBurst    int           // requests a peer may make back to back (following a cursor through pages)
 	MaxRange     time.Duration // Upper−Lower above this gets an ERROR= reply
 	DefaultLimit uint32        // envelopes per page when the request says 0; also the most a request may ask
+	Retention    time.Duration // archived envelopes older than this are dropped (hourly), if the archive is a Pruner
 	Logger       *slog.Logger
 	Now          func() time.Time // for tests; nil = time.Now
 }
@@ -67,6 +69,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RateBurst <= 0 {
 		c.RateBurst = DefaultRateBurst
+	}
+	if c.Retention == 0 {
+		c.Retention = DefaultRetention
 	}
 	if c.MaxRange == 0 {
 		c.MaxRange = DefaultMaxRange
@@ -143,6 +148,10 @@ func (s *Server) Start() {
 	}
 	s.started = true
 	go s.writeArchive()
+	if p, ok := s.archive.(Pruner); ok && s.cfg.Retention > 0 {
+		s.serving.Add(1)
+		go s.pruneLoop(p)
+	}
 }
 
 // Stop refuses new work, waits for requests being served to end (they stop
