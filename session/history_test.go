@@ -37,14 +37,7 @@ func newMailserverNode(t *testing.T, cfg mailserver.Config) *mailserverNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := crypto.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	node, err := whisper.New(whisper.Config{ListenAddr: "127.0.0.1:0", NodeKey: key})
-	if err != nil {
-		t.Fatal(err)
-	}
+	node := newServerNode(t)
 	cfg.SymKey = codec.SymKeyFromPassword(DefaultMailserverPassword)
 	server := mailserver.New(cfg, archive, node)
 	node.RegisterMailServer(server)
@@ -317,9 +310,8 @@ func archiveMessages(t *testing.T, archive *store.Store, author *ecdsa.PrivateKe
 	}
 }
 
-// newGethMailserver runs go-ethereum v1.9.15's own mailserver (leveldb) on
-// an in-process node.
-func newGethMailserver(t *testing.T) *whisper.Node {
+// newServerNode makes (without starting) a loopback node for a mailserver.
+func newServerNode(t *testing.T) *whisper.Node {
 	t.Helper()
 	key, err := crypto.GenerateKey()
 	if err != nil {
@@ -329,6 +321,14 @@ func newGethMailserver(t *testing.T) *whisper.Node {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return node
+}
+
+// newGethMailserver runs go-ethereum v1.9.15's own mailserver (leveldb) on
+// an in-process node.
+func newGethMailserver(t *testing.T) *whisper.Node {
+	t.Helper()
+	node := newServerNode(t)
 	ms := new(gethmail.WMailServer)
 	// geth checks the request's PoW against this; hush seals requests to 0.002.
 	if err := ms.Init(node.Whisper(), t.TempDir(), DefaultMailserverPassword, 0.002); err != nil {
