@@ -17,6 +17,7 @@ type harness struct {
 	ui     *UI
 	fake   *fakeSession
 	screen tcell.SimulationScreen
+	beeps  atomic.Int64 // terminal bells rung
 	draws  atomic.Int64
 	done   chan error
 	ended  bool
@@ -42,7 +43,7 @@ func runUI(t *testing.T, sess Session, width, height int) *harness {
 		done:   make(chan error, 1),
 		dir:    t.TempDir(),
 	}
-	h.ui = New(Config{Session: sess, Screen: h.screen, DataDir: h.dir})
+	h.ui = New(Config{Session: sess, Screen: &bellCounter{SimulationScreen: h.screen, beeps: &h.beeps}, DataDir: h.dir})
 	h.ui.app.SetAfterDrawFunc(func(tcell.Screen) { h.draws.Add(1) })
 	go func() { h.done <- h.ui.Run() }()
 	t.Cleanup(func() {
@@ -55,6 +56,18 @@ func runUI(t *testing.T, sess Session, width, height int) *harness {
 	// Run's SetScreen resets the simulation to 80x25: resize on the loop.
 	h.resize(width, height)
 	return h
+}
+
+// bellCounter is the simulation screen counting Beep calls, which the
+// simulation itself ignores.
+type bellCounter struct {
+	tcell.SimulationScreen
+	beeps *atomic.Int64
+}
+
+func (b *bellCounter) Beep() error {
+	b.beeps.Add(1)
+	return nil
 }
 
 // stop stops the UI and returns what Run returned.

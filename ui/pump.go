@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"hush/session"
@@ -123,11 +124,15 @@ func (u *UI) applyInbox() {
 
 // applyEvents updates the UI state for a batch of session events.
 func (u *UI) applyEvents(batch []session.Event) {
-	seen := false // an incoming message reached the chat on screen
+	seen := false          // an incoming message reached the chat on screen
+	var elsewhere []string // chats off screen with a new live incoming message
 	for _, ev := range batch {
 		switch ev := ev.(type) {
 		case session.MessagesAdded:
 			if u.current == "" || ev.ChatID != u.current {
+				if !ev.History && slices.ContainsFunc(ev.Messages, func(m session.Message) bool { return !m.Outgoing }) {
+					elsewhere = append(elsewhere, ev.ChatID)
+				}
 				continue // the chat list counts come with ChatsChanged
 			}
 			u.pane.insert(ev.Messages)
@@ -154,5 +159,21 @@ func (u *UI) applyEvents(batch []session.Event) {
 	}
 	if i := u.currentIndex(); i >= 0 && (seen || u.chats[i].Unread > 0 || u.chats[i].Mention || u.chats[i].New) {
 		u.markRead(i)
+	}
+	u.ringFor(elsewhere)
+}
+
+// ringFor rings the terminal bell once when someone wrote to us privately,
+// or mentioned us, in a chat that is not on screen. The kind is looked up
+// after the whole batch, whose ChatsChanged may name a chat just created.
+// Beep only queues a BEL for the terminal: it never blocks the loop.
+func (u *UI) ringFor(chatIDs []string) {
+	for _, id := range chatIDs {
+		if i := u.chatIndex(id); i >= 0 && (u.chats[i].Kind == session.OneToOne || u.chats[i].Mention) {
+			if err := u.screen.Beep(); err != nil {
+				u.log.Debug("bell", "err", err)
+			}
+			return
+		}
 	}
 }

@@ -586,3 +586,31 @@ func TestStopBeforeRunAndRunTwice(t *testing.T) {
 		t.Fatal("Run without a session returned nil")
 	}
 }
+
+// TestBellForPrivateMessagesOffScreen: a live private message in a chat not
+// on screen rings the bell; public chatter and history do not.
+func TestBellForPrivateMessagesOffScreen(t *testing.T) {
+	bob := session.Chat{ID: "0x04b0b", Kind: session.OneToOne, Name: "bob"}
+	fake := newFakeSession(publicChat("alpha"), publicChat("beta"), bob)
+	h := startUI(t, fake, 80, 25)
+	h.waitFor("alpha on screen", func() bool { return h.current() == "alpha" })
+
+	fake.deliver("beta", false, testMessage("beta", 1, "carol", "public chatter"))
+	fake.deliver(bob.ID, true, testMessage(bob.ID, 1, "bob", "old private line"))
+	h.waitScreen("@bob", "1")
+	h.waitScreen("#beta", "1")
+	if n := h.beeps.Load(); n != 0 {
+		t.Fatalf("%d bells for public and history messages", n)
+	}
+	fake.deliver(bob.ID, false, testMessage(bob.ID, 2, "bob", "are you there?"))
+	h.waitFor("the bell", func() bool { return h.beeps.Load() == 1 })
+
+	// On screen, the message is simply shown.
+	h.press(tcell.KeyCtrlP, tcell.ModCtrl)
+	h.waitFor("bob on screen", func() bool { return h.current() == bob.ID })
+	fake.deliver(bob.ID, false, testMessage(bob.ID, 3, "bob", "hello?"))
+	h.waitScreen("hello?")
+	if n := h.beeps.Load(); n != 1 {
+		t.Fatalf("%d bells; a message in the chat on screen must not ring", n)
+	}
+}
