@@ -18,7 +18,7 @@ import (
 
 // DefaultMailserverPassword is the password whose key encrypts history
 // requests on the 2019 Status network.
-const DefaultMailserverPassword = "status-offline-inbox"
+const DefaultMailserverPassword = whisper.OfflineInboxPassword
 
 // eventBuffer is how many events may wait for the UI. The UI drains in
 // batches, so this only absorbs bursts (a history page arrives at once).

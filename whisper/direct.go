@@ -3,9 +3,10 @@ package whisper
 import (
 	"fmt"
 
+	"hush/whisper/mailserver"
+
 	"github.com/ethereum/go-ethereum/p2p"
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
-	"hush/whisper/mailserver"
 )
 
 // A Node is how `hush serve`'s mailserver reaches its peers.

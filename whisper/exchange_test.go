@@ -2,26 +2,12 @@ package whisper
 
 import (
 	"bytes"
-	"encoding/hex"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ethereum/go-ethereum/crypto"
 )
-
-func TestSymKeyFromPasswordVectors(t *testing.T) {
-	// protocol.md §7.1.
-	vectors := map[string]string{
-		"status":               "36224048e42c49e5c59c57bba5024fbb8822d6b4ee6ac5fbefd8b77f5323ecc4",
-		"status-offline-inbox": "765df27c0765526f920ba742ff4b9452bb0064e016435ffccd81186aa6feaae8",
-	}
-	for password, want := range vectors {
-		if got := hex.EncodeToString(SymKeyFromPassword(password)); got != want {
-			t.Errorf("SymKeyFromPassword(%q) = %s, want %s", password, got, want)
-		}
-	}
-}
 
 func TestPublicChatMessageIsDeliveredSignedToPeer(t *testing.T) {
 	t.Parallel()

@@ -6,9 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"hush/whisper/mailserver"
+
 	gethmail "github.com/ethereum/go-ethereum/whisper/mailserver"
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
-	"hush/whisper/mailserver"
 )
 
 // countingMailServer is geth's mailserver, counting what it archived.

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"hush/codec"
+
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/p2p/enode"
 )
@@ -160,5 +162,5 @@ func mustKey(t *testing.T) *ecdsa.PrivateKey {
 // chatKey is the public chat key of name.
 func chatKey(t *testing.T, name string) []byte {
 	t.Helper()
-	return SymKeyFromPassword(name)
+	return codec.SymKeyFromPassword(name)
 }

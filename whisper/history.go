@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"time"
 
+	"hush/whisper/mailserver"
+
 	"github.com/ethereum/go-ethereum/p2p"
 	"github.com/ethereum/go-ethereum/p2p/enode"
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
-	"hush/whisper/mailserver"
 )
 
 // History request defaults (protocol.md §4.2).

@@ -9,10 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"hush/whisper/mailserver"
+
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/p2p/enode"
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
-	"hush/whisper/mailserver"
 )
 
 // historyPair starts a node serving ms and a client connected to it.

@@ -7,10 +7,11 @@ import (
 	"io"
 	"time"
 
+	"hush/whisper/mailserver"
+
 	"github.com/ethereum/go-ethereum/p2p"
 	"github.com/ethereum/go-ethereum/rlp"
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
-	"hush/whisper/mailserver"
 )
 
 // shh/6 message codes hush handles itself (whisperv6 keeps its own copies

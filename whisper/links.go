@@ -5,9 +5,10 @@ import (
 	"sync"
 	"time"
 
+	"hush/whisper/mailserver"
+
 	"github.com/ethereum/go-ethereum/p2p"
 	"github.com/ethereum/go-ethereum/p2p/enode"
-	"hush/whisper/mailserver"
 )
 
 // directGrace is how long after a history request ends its peer may still

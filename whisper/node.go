@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"hush/codec"
+
 	"github.com/ethereum/go-ethereum/p2p"
 	"github.com/ethereum/go-ethereum/p2p/enode"
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
@@ -101,7 +103,7 @@ func New(cfg Config) (*Node, error) {
 		quit:        make(chan struct{}),
 	}
 	n.subs.init()
-	n.offlineInboxKey = sync.OnceValue(func() []byte { return SymKeyFromPassword(OfflineInboxPassword) })
+	n.offlineInboxKey = sync.OnceValue(func() []byte { return codec.SymKeyFromPassword(OfflineInboxPassword) })
 
 	// The minimum PoW goes in through the config rather than
 	// SetMinimumPoW, which would leave a goroutine sleeping for 10 s.

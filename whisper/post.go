@@ -2,12 +2,10 @@ package whisper
 
 import (
 	"crypto/ecdsa"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
-	"golang.org/x/crypto/pbkdf2"
 )
 
 // Send defaults (protocol.md decision 1).
@@ -26,13 +24,6 @@ func sealTime(payloadLen int) uint32 {
 // OfflineInboxPassword is the password of the symmetric key Status
 // mailservers expect history requests under.
 const OfflineInboxPassword = "status-offline-inbox"
-
-// SymKeyFromPassword derives a Whisper symmetric key the way whisperv6's
-// AddSymKeyFromPassword does: PBKDF2-HMAC-SHA256, empty salt, 65356
-// iterations (sic), 32 bytes. Public chats use the chat name.
-func SymKeyFromPassword(password string) []byte {
-	return pbkdf2.Key([]byte(password), nil, 65356, 32, sha256.New)
-}
 
 // Post is an outgoing message.
 type Post struct {

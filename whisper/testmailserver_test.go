@@ -7,10 +7,12 @@ import (
 	"sync"
 	"time"
 
+	"hush/codec"
+	"hush/whisper/mailserver"
+
 	"github.com/ethereum/go-ethereum/p2p"
 	"github.com/ethereum/go-ethereum/p2p/enode"
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
-	"hush/whisper/mailserver"
 )
 
 // mailMode says how the test mailserver answers.
@@ -50,7 +52,7 @@ type testMailServer struct {
 func newTestMailServer(mode mailMode, envelopes []*whisperv6.Envelope) *testMailServer {
 	sorted := append([]*whisperv6.Envelope(nil), envelopes...)
 	sort.Slice(sorted, func(i, j int) bool { return bytes.Compare(archiveKey(sorted[i]), archiveKey(sorted[j])) < 0 })
-	return &testMailServer{key: SymKeyFromPassword(OfflineInboxPassword), mode: mode, envelopes: sorted}
+	return &testMailServer{key: codec.SymKeyFromPassword(OfflineInboxPassword), mode: mode, envelopes: sorted}
 }
 
 func archiveKey(e *whisperv6.Envelope) []byte {
