@@ -27,8 +27,8 @@ const eventBuffer = 4096
 // Config wires a Manager to its identity, node and store.
 type Config struct {
 	Identity    *ecdsa.PrivateKey
-	Node        *whisper.Node
-	Store       *store.Store
+	Node        Node         // the transport; *whisper.Node in hush
+	Store       Store        // the database; *store.Store in hush
 	Mailservers []Mailserver // tried in order; the first connected one serves history
 	// MailserverPassword derives the key that encrypts history requests;
 	// empty means DefaultMailserverPassword.

@@ -1,0 +1,61 @@
+package session
+
+import (
+	"context"
+	"crypto/ecdsa"
+
+	"github.com/ethereum/go-ethereum/p2p/enode"
+
+	"hush/store"
+	"hush/whisper"
+)
+
+// Node is the transport the session drives: subscriptions, posting,
+// history requests and peer changes. *whisper.Node implements it; tests
+// wrap it to drop peers or fail posts.
+type Node interface {
+	Enode() *enode.Node
+	AddPeer(node *enode.Node)
+	PeerCount() int
+	PeerChanges() <-chan int
+	Received() <-chan whisper.Received
+	SubscribeSym(topic [4]byte, symKey []byte) (string, error)
+	SubscribeAsym(topic [4]byte, key *ecdsa.PrivateKey) (string, error)
+	Unsubscribe(id string) error
+	Post(p whisper.Post) ([32]byte, error)
+	RequestHistory(ctx context.Context, peer enode.ID, req whisper.HistoryRequest) (whisper.HistoryPage, error)
+}
+
+// Store is the persistence the session needs. *store.Store implements it;
+// tests wrap it to fail writes or stop between two steps.
+type Store interface {
+	JoinChat(id string, kind store.ChatKind) (store.Chat, error)
+	LeaveChat(id string) error
+	Chat(id string) (store.Chat, bool, error)
+	Chats() ([]store.Chat, error)
+	SetLastClock(id string, clock int64) error
+	SetSyncedTo(ids []string, unix int64) error
+	SetNew(id string, isNew bool) error
+
+	Contacts() ([]store.Contact, error)
+	SetNickname(key, nick string) error
+	SetNetworkName(key, name string) error
+
+	AddMessage(m store.Message) (bool, error)
+	AddMessages(ms []store.Message) ([]bool, error)
+	HasEnvelope(hash [32]byte) (bool, error)
+	SetEnvelopeHash(id, hash [32]byte) error
+	SetState(id [32]byte, st store.MessageState) error
+	Message(id [32]byte) (store.Message, bool, error)
+	Latest(chatID string, n int) ([]store.Message, error)
+	Before(chatID string, clock int64, id [32]byte, n int) ([]store.Message, error)
+	Oldest(chatID string) (store.Message, bool, error)
+	Search(chatID, query string, limit int) ([]store.Message, error)
+	MarkRead(chatID string) error
+	UnreadCounts() (map[string]int, error)
+}
+
+var (
+	_ Node  = (*whisper.Node)(nil)
+	_ Store = (*store.Store)(nil)
+)
