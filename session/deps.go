@@ -18,6 +18,7 @@ type Node interface {
 	AddPeer(node *enode.Node)
 	PeerCount() int
 	PeerChanges() <-chan int
+	Acks() <-chan whisper.Ack
 	Received() <-chan whisper.Received
 	SubscribeSym(topic [4]byte, symKey []byte) (string, error)
 	SubscribeAsym(topic [4]byte, key *ecdsa.PrivateKey) (string, error)

@@ -230,6 +230,7 @@ func (s *syncer) enqueue(j syncJob) {
 
 func (s *syncer) loop() {
 	defer s.wg.Done()
+	defer s.m.catchPanic()
 	for {
 		select {
 		case <-s.ctx.Done():

@@ -35,6 +35,9 @@ type Config struct {
 	MailserverPassword string
 	Logger             *slog.Logger
 	Now                func() time.Time // nil means time.Now; tests move the clock
+	// OnPanic receives a panic of a session goroutine (with its stack);
+	// nil lets the panic end the process.
+	OnPanic func(value any, stack []byte)
 }
 
 // Manager is the session: it is safe for use from several goroutines.
@@ -194,6 +197,7 @@ func (m *Manager) now() time.Time { return m.cfg.Now() }
 // peerLoop turns the node's peer count changes into events.
 func (m *Manager) peerLoop() {
 	defer m.wg.Done()
+	defer m.catchPanic()
 	for {
 		select {
 		case <-m.quit:

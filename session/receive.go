@@ -27,6 +27,7 @@ const batchWindow = 5 * time.Millisecond
 // receiveLoop collects decrypted messages from the node in batches.
 func (m *Manager) receiveLoop() {
 	defer m.wg.Done()
+	defer m.catchPanic()
 	in := m.cfg.Node.Received()
 	batch := make([]whisper.Received, 0, maxBatch)
 	for {

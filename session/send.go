@@ -145,6 +145,7 @@ func (m *Manager) queue(o outgoing) error {
 // postLoop seals and posts queued messages one at a time, in order.
 func (m *Manager) postLoop() {
 	defer m.wg.Done()
+	defer m.catchPanic()
 	for {
 		select {
 		case <-m.quit:

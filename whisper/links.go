@@ -42,6 +42,7 @@ type pendingRequest struct {
 // runPeer wraps whisperv6's protocol handler: it registers the link, hands
 // whisperv6 an intercepting stream and unregisters when the peer goes.
 func (n *Node) runPeer(peer *p2p.Peer, rw p2p.MsgReadWriter, runWhisper func(*p2p.Peer, p2p.MsgReadWriter) error) error {
+	defer n.catchPanic()
 	l := &link{
 		id:     peer.ID(),
 		rw:     rw,

@@ -26,6 +26,7 @@ const (
 const (
 	receivedBuffer    = 4096
 	peerChangesBuffer = 16
+	acksBuffer        = 1024
 )
 
 // Config configures a Node.
@@ -37,6 +38,9 @@ type Config struct {
 	MinPoW     float64           // 0 → DefaultMinPoW; envelopes below it are refused
 	Name       string            // devp2p client name; "" → DefaultName
 	Logger     *slog.Logger      // nil discards
+	// OnPanic receives a panic of one of the node's goroutines (with its
+	// stack); nil lets the panic end the process.
+	OnPanic func(value any, stack []byte)
 }
 
 // Node is a Whisper v6 node. Create it with New, then Start it once.
@@ -57,6 +61,7 @@ type Node struct {
 
 	received    chan Received
 	peerChanges chan int
+	acks        chan Ack
 
 	// unsolicitedDirect counts code-127 envelopes dropped because we had
 	// not asked the peer; read by tests.
@@ -100,6 +105,7 @@ func New(cfg Config) (*Node, error) {
 		direct:      newHashRing(directMemory),
 		received:    make(chan Received, receivedBuffer),
 		peerChanges: make(chan int, peerChangesBuffer),
+		acks:        make(chan Ack, acksBuffer),
 		quit:        make(chan struct{}),
 	}
 	n.subs.init()

@@ -57,6 +57,7 @@ func (r *redialer) dropped(id enode.ID) {
 
 func (r *redialer) loop() {
 	defer r.n.wg.Done()
+	defer r.n.catchPanic()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ticker := time.NewTicker(redialTick)
@@ -103,6 +104,7 @@ func (r *redialer) due(id enode.ID, now time.Time) bool {
 
 func (r *redialer) dial(ctx context.Context, node *enode.Node) {
 	defer r.n.wg.Done()
+	defer r.n.catchPanic()
 	err := r.connect(ctx, node)
 
 	r.mu.Lock()

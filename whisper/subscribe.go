@@ -174,6 +174,7 @@ func (n *Node) Unsubscribe(id string) error {
 // than dropping them.
 func (n *Node) deliverLoop() {
 	defer n.wg.Done()
+	defer n.catchPanic()
 	ticker := time.NewTicker(pollInterval)
 	defer ticker.Stop()
 	for {
