@@ -9,6 +9,12 @@ import (
 	"unicode/utf8"
 )
 
+// Limits on the fields besides the text that a message shows.
+const (
+	maxURIBytes     = 2048
+	maxCommandBytes = 64
+)
+
 // Validate applies SR's spec check on receive (status-react transport/db.cljs)
 // plus the text size limit. The error names the rule that failed. now bounds
 // the clock: SR refuses clocks more than 31 days ahead of its own time.
@@ -35,6 +41,15 @@ func Validate(m *Message, now time.Time) error {
 	}
 	if len(m.Text) > MaxTextBytes {
 		return fmt.Errorf("invalid message: text is %d bytes, limit %d", len(m.Text), MaxTextBytes)
+	}
+	// The sticker URI and command name are shown as the message's text, so
+	// they get limits of their own: without them a "sticker" could carry a
+	// megabyte past the text limit.
+	if len(m.StickerURI) > maxURIBytes {
+		return fmt.Errorf("invalid message: sticker uri is %d bytes, limit %d", len(m.StickerURI), maxURIBytes)
+	}
+	if len(m.CommandPath) > maxCommandBytes {
+		return fmt.Errorf("invalid message: command path is %d bytes, limit %d", len(m.CommandPath), maxCommandBytes)
 	}
 	switch m.ContentType {
 	case ContentTypeText:
