@@ -19,6 +19,7 @@ type migration struct {
 func migrations() []migration {
 	return []migration{
 		{1, "initial schema", schemaV1},
+		{2, "ignored senders", schemaV2},
 	}
 }
 
@@ -101,6 +102,17 @@ CREATE TABLE archive_stats (
 	count INTEGER NOT NULL
 );
 INSERT INTO archive_stats (id, count) VALUES (1, 0);
+`
+
+// schemaV2 adds the keys the user ignores. They are kept apart from contacts
+// because ignoring a key must not make it a contact (contacts get our name
+// updates) and a contact row may be rewritten by what the key says about
+// itself.
+const schemaV2 = `
+CREATE TABLE ignored (
+	key        TEXT    PRIMARY KEY,
+	created_ms INTEGER NOT NULL
+) WITHOUT ROWID;
 `
 
 // SchemaVersion is the schema version this package writes.
