@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -39,11 +40,20 @@ type Store struct {
 	// writeMu serializes writers in this process so they queue in Go rather
 	// than spin in SQLite's busy handler.
 	writeMu sync.Mutex
+
+	// The page check Open starts: see checkPages.
+	checkStop context.CancelFunc
+	checkDone chan struct{} // closed when the check has ended
+	problems  []string      // what it found; written before checkDone closes
 }
 
 // Open opens (creating if needed) the database at path and brings its schema
 // up to date. path must be a file path; ":memory:" is not supported because
 // each pooled connection would see a different database.
+//
+// The database and its side files are kept readable by the owner only
+// (0600). Open starts a check of the file's pages (PRAGMA quick_check) in
+// the background that logs what it finds wrong; Problems returns it.
 func Open(path string, logger *slog.Logger) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -56,6 +66,9 @@ func Open(path string, logger *slog.Logger) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: path must not contain '?' or '#'", path)
 	}
 	start := time.Now()
+	if err := privateDB(path, logger); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
 	params := url.Values{}
 	params.Set("_journal_mode", "WAL")
 	params.Set("_foreign_keys", "1")
@@ -79,6 +92,9 @@ func Open(path string, logger *slog.Logger) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.checkStop, s.checkDone = cancel, make(chan struct{})
+	go s.checkPages(ctx, path)
 	logger.Debug("store opened", "path", path, "took", time.Since(start))
 	return s, nil
 }
@@ -98,6 +114,8 @@ func (s *Store) init() error {
 
 // Close releases the database. The Store must not be used afterwards.
 func (s *Store) Close() error {
+	s.checkStop()
+	<-s.checkDone
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}
