@@ -31,9 +31,20 @@ type interceptor struct {
 	rw      p2p.MsgReadWriter
 	queue   []p2p.Msg // split code-127 envelopes not yet handed to whisperv6
 	trusted bool
+
+	handshaken bool     // the peer's handshake was read (confirm.go)
+	receipt    *receipt // code-1 batch whisperv6 is taking, to acknowledge
 }
 
+// WriteMsg adds our confirmations flag to the handshake and splits
+// envelope batches to fit the peer's limit (confirm.go, split.go).
 func (ic *interceptor) WriteMsg(msg p2p.Msg) error {
+	switch msg.Code {
+	case codeStatus:
+		return ic.writeStatus(msg)
+	case codeMessages:
+		return ic.writeMessages(msg)
+	}
 	return ic.rw.WriteMsg(msg)
 }
 
@@ -41,6 +52,9 @@ func (ic *interceptor) WriteMsg(msg p2p.Msg) error {
 func (ic *interceptor) ReadMsg() (p2p.Msg, error) {
 	if !ic.trusted {
 		ic.markTrusted()
+	}
+	if err := ic.confirmBatch(); err != nil {
+		return p2p.Msg{}, err
 	}
 	for {
 		if len(ic.queue) > 0 {
@@ -52,7 +66,16 @@ func (ic *interceptor) ReadMsg() (p2p.Msg, error) {
 		if err != nil {
 			return msg, err
 		}
+		if msg.Code == codeRequest {
+			ic.link.touch(time.Now())
+		}
 		switch msg.Code {
+		case codeStatus:
+			return ic.readStatus(msg)
+		case codeBatchAck, codeMessagesResponse:
+			if err := ic.readAck(msg); err != nil {
+				return p2p.Msg{}, err
+			}
 		case codeCompletion:
 			if err := ic.readCompletion(msg); err != nil {
 				return p2p.Msg{}, err
@@ -62,6 +85,9 @@ func (ic *interceptor) ReadMsg() (p2p.Msg, error) {
 				return p2p.Msg{}, err
 			}
 		case codeMessages:
+			if msg, err = ic.noteBatch(msg); err != nil {
+				return p2p.Msg{}, err
+			}
 			return ic.screenMessages(msg)
 		default:
 			return msg, nil

@@ -3,6 +3,7 @@ package whisper
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"hush/whisper/mailserver"
@@ -18,9 +19,14 @@ const directGrace = time.Second
 // link is our side of one connected shh/6 peer.
 type link struct {
 	id     enode.ID
+	peer   *p2p.Peer
 	rw     p2p.MsgReadWriter // the peer's raw protocol stream; WriteMsg is safe for concurrent use
 	closed chan struct{}     // closed when the peer is gone
 	slot   chan struct{}     // one history request in flight per peer
+
+	confirms   atomic.Bool  // its handshake says it acknowledges batches
+	lastActive atomic.Int64 // unix nanoseconds of its last useful message (evict.go)
+	sent       sentBatches  // batches written to it, awaiting acknowledgement
 
 	mu  sync.Mutex
 	req *pendingRequest // in flight, or ended less than directGrace ago
@@ -45,10 +51,12 @@ func (n *Node) runPeer(peer *p2p.Peer, rw p2p.MsgReadWriter, runWhisper func(*p2
 	defer n.catchPanic()
 	l := &link{
 		id:     peer.ID(),
+		peer:   peer,
 		rw:     rw,
 		closed: make(chan struct{}),
 		slot:   make(chan struct{}, 1),
 	}
+	l.touch(time.Now())
 	n.mu.Lock()
 	if old := n.links[l.id]; old != nil {
 		n.mu.Unlock()
@@ -56,8 +64,12 @@ func (n *Node) runPeer(peer *p2p.Peer, rw p2p.MsgReadWriter, runWhisper func(*p2
 	}
 	n.links[l.id] = l
 	n.notePeerCount(len(n.links))
+	victim := n.idleVictim(l)
 	n.mu.Unlock()
 	n.log.Info("whisper peer connected", "peer", l.id.TerminalString(), "addr", peer.RemoteAddr().String(), "name", peer.Name())
+	if victim != nil {
+		n.evict(victim)
+	}
 
 	err := runWhisper(peer, &interceptor{node: n, link: l, rw: rw})
 

@@ -36,8 +36,13 @@ type Config struct {
 	Peers      []*enode.Node     // static peers: dialed at start and redialed after a drop
 	MaxPeers   int               // 0 → DefaultMaxPeers
 	MinPoW     float64           // 0 → DefaultMinPoW; envelopes below it are refused
-	Name       string            // devp2p client name; "" → DefaultName
-	Logger     *slog.Logger      // nil discards
+	// InboundOnly gives every peer slot to inbound connections: devp2p
+	// itself dials nobody (it would otherwise hold a third of the slots
+	// for its dials) and static peers are dialed by the node's redialer.
+	// For a relay (hush serve), which peers dial.
+	InboundOnly bool
+	Name        string       // devp2p client name; "" → DefaultName
+	Logger      *slog.Logger // nil discards
 	// OnPanic receives a panic of one of the node's goroutines (with its
 	// stack); nil lets the panic end the process.
 	OnPanic func(value any, stack []byte)
@@ -62,6 +67,9 @@ type Node struct {
 	received    chan Received
 	peerChanges chan int
 	acks        chan Ack
+	ackq        *ackQueue    // feeds acks (ack.go)
+	own         ownEnvelopes // envelopes we posted, so acks name only those
+	noisy       *quietLog    // rate-limited warnings a peer can provoke
 
 	// unsolicitedDirect counts code-127 envelopes dropped because we had
 	// not asked the peer; read by tests.
@@ -106,6 +114,8 @@ func New(cfg Config) (*Node, error) {
 		received:    make(chan Received, receivedBuffer),
 		peerChanges: make(chan int, peerChangesBuffer),
 		acks:        make(chan Ack, acksBuffer),
+		ackq:        newAckQueue(),
+		noisy:       newQuietLog(logger),
 		quit:        make(chan struct{}),
 	}
 	n.subs.init()
@@ -158,6 +168,7 @@ func (n *Node) Start() error {
 		Name:        n.cfg.Name,
 		ListenAddr:  n.cfg.ListenAddr,
 		NoDiscovery: true,
+		NoDial:      n.cfg.InboundOnly,
 		NAT:         nil, // never map ports: no packets to routers or the Internet
 		StaticNodes: statics,
 		Protocols:   []p2p.Protocol{proto},
@@ -175,9 +186,10 @@ func (n *Node) Start() error {
 	n.srv = srv
 	n.started, n.stopped = true, false
 
-	n.wg.Add(2)
+	n.wg.Add(3)
 	go n.deliverLoop()
 	go n.redial.loop()
+	go n.ackLoop()
 	n.log.Info("whisper node started", "enode", n.srv.Self().URLv4(), "static_peers", len(statics))
 	return nil
 }

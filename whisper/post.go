@@ -4,7 +4,9 @@ import (
 	"crypto/ecdsa"
 	"errors"
 	"fmt"
+	"time"
 
+	"github.com/ethereum/go-ethereum/rlp"
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
 )
 
@@ -37,7 +39,8 @@ type Post struct {
 }
 
 // Post seals p into an envelope (spending at most sealTime on PoW) and
-// hands it to whisperv6 for gossip. It returns the envelope hash.
+// hands it to whisperv6 for gossip. It returns the envelope hash; each
+// peer that takes the envelope is reported on Acks.
 func (n *Node) Post(p Post) ([32]byte, error) {
 	if !n.running() {
 		return [32]byte{}, fmt.Errorf("post: %w", errNotRunning)
@@ -71,10 +74,23 @@ func (n *Node) Post(p Post) ([32]byte, error) {
 	if err != nil {
 		return [32]byte{}, fmt.Errorf("post: %w", err)
 	}
+	raw, err := rlp.EncodeToBytes(env)
+	if err != nil {
+		return [32]byte{}, fmt.Errorf("post: encode envelope: %w", err)
+	}
+	if len(raw) > maxEnvelopeSize {
+		return [32]byte{}, fmt.Errorf("post: envelope of %d bytes is larger than peers accept (%d)", len(raw), maxEnvelopeSize)
+	}
+	hash := env.Hash()
+	// Remembered before whisperv6 has it: a peer may be sent it at once.
+	if !n.own.add(hash, time.Unix(int64(env.Expiry), 0), time.Now()) {
+		n.log.Warn("too many envelopes in flight to track; this one will not be acknowledged", "envelope", hash.Hex())
+	}
 	if err := n.shh.Send(env); err != nil {
+		n.own.remove(hash)
 		return [32]byte{}, fmt.Errorf("post: send envelope: %w", err)
 	}
-	return env.Hash(), nil
+	return hash, nil
 }
 
 // seal builds, signs, encrypts and seals an envelope.

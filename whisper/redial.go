@@ -18,7 +18,7 @@ import (
 const (
 	redialFirst      = 500 * time.Millisecond // first retry after a drop
 	redialMax        = 30 * time.Second       // backoff ceiling
-	redialStartDelay = 3 * time.Second        // p2p makes the first dial at start
+	redialStartDelay = 3 * time.Second        // p2p makes the first dial at start (unless InboundOnly)
 	redialTick       = 250 * time.Millisecond
 	redialTimeout    = 10 * time.Second // TCP connect
 )
@@ -93,6 +93,9 @@ func (r *redialer) due(id enode.ID, now time.Time) bool {
 	st := r.state[id]
 	if st == nil {
 		st = &redialState{backoff: redialFirst, next: now.Add(redialStartDelay)}
+		if r.n.cfg.InboundOnly {
+			st.next = now // devp2p does not dial: no first dial to wait for
+		}
 		r.state[id] = st
 	}
 	if st.dialing || now.Before(st.next) {

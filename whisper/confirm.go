@@ -1,0 +1,253 @@
+package whisper
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/p2p"
+	"github.com/ethereum/go-ethereum/rlp"
+)
+
+// Batch confirmations, as Status's Whisper nodes made them: the receiver
+// of a code-1 batch answers with code 12, a versioned MessagesResponse
+// [1, [batchHash, [[envelopeHash, code, description]...]]] naming the
+// envelopes it did not accept, then with code 11 carrying batchHash alone;
+// batchHash is keccak256 of the code-1 message body exactly as it came.
+// A node says it sends them with a fifth handshake item, true. Stock
+// whisperv6 reads only the first four items of a handshake and ignores
+// codes it does not know, so all of this is invisible to it.
+const (
+	codeStatus           = 0
+	codeBatchAck         = 11
+	codeMessagesResponse = 12
+
+	messagesResponseVersion = 1
+	// envelopeNotAccepted is the code of every error we report (Status's
+	// "other error"; 1000 meant a clock out of sync).
+	envelopeNotAccepted = 1001
+)
+
+// maxAckSize bounds an acknowledgement we read. A code-12 reply lists one
+// error per refused envelope of a batch, so it may approach a batch's size.
+const maxAckSize = maxBatchSize
+
+// messagesResponse is the body of a code-12 reply, inside its version.
+type messagesResponse struct {
+	Hash   common.Hash
+	Errors []envelopeError
+	Rest   []rlp.RawValue `rlp:"tail"` // later versions may add fields
+}
+
+type envelopeError struct {
+	Hash        common.Hash
+	Code        uint64
+	Description string
+	Rest        []rlp.RawValue `rlp:"tail"`
+}
+
+type versionedResponse struct {
+	Version  uint64
+	Response rlp.RawValue
+	Rest     []rlp.RawValue `rlp:"tail"`
+}
+
+// receipt is a code-1 batch handed to whisperv6, not yet acknowledged.
+type receipt struct {
+	hash      common.Hash   // keccak256 of the body as received
+	envelopes []common.Hash // hashes of its envelopes
+}
+
+// writeStatus adds confirmationsEnabled = true to our handshake, so that
+// hush and Status peers acknowledge what we send them.
+func (ic *interceptor) writeStatus(msg p2p.Msg) error {
+	body, err := io.ReadAll(io.LimitReader(msg.Payload, int64(msg.Size)))
+	if err != nil {
+		return fmt.Errorf("read own handshake: %w", err)
+	}
+	items, err := rlpItems(body)
+	if err == nil && len(items) == 4 {
+		items = append(items, rlp.RawValue{0x01}) // RLP true
+		if enc, err := rlp.EncodeToBytes(items); err == nil {
+			body = enc
+		}
+	}
+	return ic.rw.WriteMsg(p2p.Msg{Code: msg.Code, Size: uint32(len(body)), Payload: bytes.NewReader(body)})
+}
+
+// readStatus learns from the peer's handshake whether it confirms
+// batches, and passes the handshake on to whisperv6 unchanged.
+func (ic *interceptor) readStatus(msg p2p.Msg) (p2p.Msg, error) {
+	body, err := ic.readPayload(msg)
+	if err != nil {
+		return p2p.Msg{}, err
+	}
+	if !ic.handshaken {
+		ic.handshaken = true
+		confirms := false
+		if items, err := rlpItems(body); err == nil && len(items) >= 5 {
+			// Some Status versions put other things (a list) fifth; only
+			// a boolean true means confirmations.
+			var b bool
+			confirms = rlp.DecodeBytes(items[4], &b) == nil && b
+		}
+		ic.link.confirms.Store(confirms)
+		ic.node.log.Debug("whisper handshake", "peer", ic.link.id.TerminalString(), "confirms", confirms)
+	}
+	return p2p.Msg{Code: msg.Code, Size: uint32(len(body)), Payload: bytes.NewReader(body), ReceivedAt: msg.ReceivedAt}, nil
+}
+
+// noteBatch reads a code-1 body and remembers its hash and envelopes, to
+// be acknowledged once whisperv6 has taken the batch (confirmBatch).
+func (ic *interceptor) noteBatch(msg p2p.Msg) (p2p.Msg, error) {
+	body, err := ic.readPayload(msg)
+	if err != nil {
+		return p2p.Msg{}, err
+	}
+	items, err := rlpItems(body)
+	if err == nil {
+		r := &receipt{hash: crypto.Keccak256Hash(body), envelopes: make([]common.Hash, len(items))}
+		for i, raw := range items {
+			// Decoding is canonical, so this is the envelope's hash.
+			r.envelopes[i] = crypto.Keccak256Hash(raw)
+		}
+		ic.receipt = r
+	}
+	// Not a list: whisperv6 refuses it and drops the peer.
+	return p2p.Msg{Code: msg.Code, Size: uint32(len(body)), Payload: bytes.NewReader(body), ReceivedAt: msg.ReceivedAt}, nil
+}
+
+// confirmBatch runs when whisperv6 asks for the next message, so it has
+// finished with the previous batch (whisperv6 handles a batch before
+// reading on, and drops the peer instead when it refused it). Envelopes of
+// the batch now in whisperv6's pool were accepted (a mailserver archived
+// them as they went in); the others were dropped, by whisperv6 for their
+// age or by our own checks. A confirming peer is told which is which.
+func (ic *interceptor) confirmBatch() error {
+	r := ic.receipt
+	if r == nil {
+		return nil
+	}
+	ic.receipt = nil
+	var refused []envelopeError
+	accepted := 0
+	for _, h := range r.envelopes {
+		if ic.node.shh.GetEnvelope(h) != nil {
+			accepted++
+			continue
+		}
+		refused = append(refused, envelopeError{Hash: h, Code: envelopeNotAccepted, Description: "not accepted: expired or refused by the receiver's checks"})
+	}
+	if accepted > 0 {
+		ic.link.touch(time.Now())
+	}
+	if !ic.link.confirms.Load() {
+		return nil
+	}
+	inner, err := rlp.EncodeToBytes(messagesResponse{Hash: r.hash, Errors: refused})
+	if err != nil {
+		return fmt.Errorf("encode batch confirmation: %w", err)
+	}
+	// Status's nodes sent code 12 first; code 11 followed for older peers.
+	if err := p2p.Send(ic.rw, codeMessagesResponse, versionedResponse{Version: messagesResponseVersion, Response: inner}); err != nil {
+		return fmt.Errorf("send batch confirmation to peer %s: %w", ic.link.id.TerminalString(), err)
+	}
+	if err := p2p.Send(ic.rw, codeBatchAck, r.hash); err != nil {
+		return fmt.Errorf("send batch acknowledgement to peer %s: %w", ic.link.id.TerminalString(), err)
+	}
+	return nil
+}
+
+// readAck takes a code-11 or code-12 reply naming a batch we sent. One
+// the peer could not have been sent, or a malformed one, is dropped.
+func (ic *interceptor) readAck(msg p2p.Msg) error {
+	if int(msg.Size) > maxAckSize {
+		ic.node.noisy.note("ack-oversized", ic.link.id, "dropped an oversized batch acknowledgement", "bytes", msg.Size)
+		return msg.Discard()
+	}
+	body, err := ic.readPayload(msg)
+	if err != nil {
+		return err
+	}
+	var (
+		hash    common.Hash
+		refused map[common.Hash]bool
+	)
+	switch msg.Code {
+	case codeBatchAck:
+		if err := rlp.DecodeBytes(body, &hash); err != nil {
+			ic.node.noisy.note("ack-malformed", ic.link.id, "dropped a malformed batch acknowledgement", "err", err)
+			return nil
+		}
+	case codeMessagesResponse:
+		resp, err := decodeMessagesResponse(body)
+		if err != nil {
+			ic.node.noisy.note("ack-malformed", ic.link.id, "dropped a malformed batch acknowledgement", "err", err)
+			return nil
+		}
+		hash = resp.Hash
+		refused = make(map[common.Hash]bool, len(resp.Errors))
+		for _, e := range resp.Errors {
+			refused[e.Hash] = true
+		}
+	}
+	b := ic.link.sent.take(hash, time.Now())
+	if b == nil {
+		// Already taken from the code-12 reply, expired, or never sent.
+		return nil
+	}
+	ic.link.touch(time.Now())
+	if len(b.own) == 0 {
+		return nil
+	}
+	a := Ack{Peer: ic.link.id, Confirmed: true}
+	for _, h := range b.own {
+		if refused[h] {
+			a.Refused = append(a.Refused, h)
+		} else {
+			a.Envelopes = append(a.Envelopes, h)
+		}
+	}
+	ic.node.ackq.push(a)
+	return nil
+}
+
+func decodeMessagesResponse(body []byte) (messagesResponse, error) {
+	var v versionedResponse
+	if err := rlp.DecodeBytes(body, &v); err != nil {
+		return messagesResponse{}, err
+	}
+	if v.Version != messagesResponseVersion {
+		return messagesResponse{}, fmt.Errorf("messages response version %d, want %d", v.Version, messagesResponseVersion)
+	}
+	var resp messagesResponse
+	if err := rlp.DecodeBytes(v.Response, &resp); err != nil {
+		return messagesResponse{}, err
+	}
+	return resp, nil
+}
+
+// rlpItems splits an RLP list into its raw items.
+func rlpItems(b []byte) ([]rlp.RawValue, error) {
+	content, rest, err := rlp.SplitList(b)
+	if err != nil {
+		return nil, err
+	}
+	if len(rest) != 0 {
+		return nil, errors.New("trailing bytes after the RLP list")
+	}
+	var items []rlp.RawValue
+	for len(content) > 0 {
+		_, _, next, err := rlp.Split(content)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, rlp.RawValue(content[:len(content)-len(next)]))
+		content = next
+	}
+	return items, nil
+}
