@@ -12,10 +12,16 @@ type archiveItem struct {
 	key, raw []byte
 }
 
-// Archive queues env for storage (whisperv6.MailServer). It never blocks
-// whisper: when the queue is full the envelope is dropped and counted.
+// Archive queues env for storage (whisperv6.MailServer). A peer's
+// acknowledgement may tell its sender that what this node accepted is
+// archived, so nothing accepted is dropped here: when the writer's queue is
+// full, Archive waits for room. whisperv6 calls it from the reading
+// goroutine of the peer that sent the envelope, after its own (blocking)
+// message queue, so the wait slows only that peer's intake, the way
+// whisperv6 itself applies backpressure. Each wait is counted in
+// Stats.ArchiveWaits and summarised in the log.
 func (s *Server) Archive(env *whisperv6.Envelope) {
-	if env == nil || s.isStopping() {
+	if env == nil {
 		return
 	}
 	raw, err := rlp.EncodeToBytes(env)
@@ -25,11 +31,32 @@ func (s *Server) Archive(env *whisperv6.Envelope) {
 	}
 	// Sent time as whisper computes it, in the same wrapping uint32 arithmetic.
 	item := archiveItem{key: Key(env.Expiry-env.TTL, env.Hash(), env.Topic), raw: raw}
+
+	s.queueMu.RLock()
+	defer s.queueMu.RUnlock()
+	if s.queueClosed {
+		s.log.Debug("not archiving envelope: server stopped", "hash", env.Hash().Hex())
+		return
+	}
 	select {
 	case s.queue <- item:
+		return
 	default:
-		// Logged by the writer, so that a flood costs one line per batch.
-		s.dropped.Add(1)
+	}
+	// Logged by the writer, at most once per waitReportEvery.
+	s.counters.archiveWaits.Add(1)
+	s.waiting.Add(1)
+	defer s.waiting.Add(-1)
+	select {
+	case s.queue <- item:
+	case <-s.stopping:
+		// Stop is under way: the writer (if it ever ran) is draining, but
+		// the queue may stay full. Write this one directly rather than wait.
+		select {
+		case s.queue <- item:
+		default:
+			s.write([]archiveItem{item})
+		}
 	}
 }
 
@@ -55,7 +82,7 @@ func (s *Server) writeArchive() {
 		case <-timer.C:
 			s.flush(batch)
 			batch = batch[:0]
-		case <-s.stopping:
+		case <-s.sealed:
 			timer.Stop()
 			s.flush(s.drainQueue(batch))
 			return
@@ -79,10 +106,22 @@ func (s *Server) drainQueue(batch []archiveItem) []archiveItem {
 	}
 }
 
+// waitReportEvery spaces the writer's lines about a full queue.
+const waitReportEvery = 10 * time.Second
+
+// flush writes batch; it runs on the writer (or on Stop when the writer
+// never ran), which alone touches waitsLogged.
 func (s *Server) flush(batch []archiveItem) {
-	if n := s.dropped.Swap(0); n > 0 {
-		s.log.Warn("archive queue full: envelopes dropped", "count", n)
+	if waits := s.counters.archiveWaits.Load(); waits != s.waitsLogged && time.Since(s.waitsLoggedAt) >= waitReportEvery {
+		s.log.Warn("archive queue full: peers wait for the writer", "waits", waits-s.waitsLogged,
+			"waiting-now", s.waiting.Load())
+		s.waitsLogged, s.waitsLoggedAt = waits, time.Now()
 	}
+	s.write(batch)
+}
+
+// write stores batch in one ArchivePut, counting and logging the outcome.
+func (s *Server) write(batch []archiveItem) {
 	if len(batch) == 0 {
 		return
 	}
@@ -92,8 +131,11 @@ func (s *Server) flush(batch []archiveItem) {
 		keys[i], raws[i] = item.key, item.raw
 	}
 	if err := s.put(keys, raws); err != nil {
-		s.log.Error("archive envelopes", "count", len(batch), "err", err)
+		s.counters.archiveFailed.Add(uint64(len(batch)))
+		s.log.Error("archive envelopes: lost", "count", len(batch), "err", err)
+		return
 	}
+	s.counters.archived.Add(uint64(len(batch)))
 }
 
 // put shields the writer from a panicking store: losing a batch is better

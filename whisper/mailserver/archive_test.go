@@ -1,6 +1,10 @@
 package mailserver
 
 import (
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/rlp"
@@ -51,23 +55,103 @@ func TestArchiveBatchesWrites(t *testing.T) {
 	}
 }
 
-func TestArchiveDropsWhenQueueFull(t *testing.T) {
-	a := newMemArchive()
-	s := newServer(Config{}, a, &recordingSender{}, 10)
-	for i := 0; i < 15; i++ { // never blocks although nothing drains the queue
-		s.Archive(&whisperv6.Envelope{Expiry: baseTime + uint32(i), TTL: 10, Data: []byte{byte(i)}})
+// gatedArchive is a memArchive whose writes wait for gate to close, as a
+// slow disk would make them.
+type gatedArchive struct {
+	*memArchive
+	gate chan struct{}
+}
+
+func (g *gatedArchive) ArchivePut(keys, raws [][]byte) error {
+	<-g.gate
+	return g.memArchive.ArchivePut(keys, raws)
+}
+
+func testEnvelope(i int) *whisperv6.Envelope {
+	return &whisperv6.Envelope{Expiry: baseTime + uint32(i), TTL: 10, Topic: topicOf("status"), Data: []byte{byte(i), byte(i >> 8)}}
+}
+
+// TestArchiveWaitsWhenQueueFull: envelopes the node accepted are never
+// dropped for want of queue room; Archive waits for the writer instead, and
+// says so in the stats.
+func TestArchiveWaitsWhenQueueFull(t *testing.T) {
+	a := &gatedArchive{memArchive: newMemArchive(), gate: make(chan struct{})}
+	s := newServer(Config{}, a, &recordingSender{}, 4)
+	s.Start()
+	const n = 2 * archiveBatchSize // the writer holds one batch; the queue holds 4
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range n {
+			s.Archive(testEnvelope(i))
+		}
+	}()
+	waitFor(t, "Archive to wait for room", func() bool { return s.Stats().ArchiveWaits > 0 })
+	select {
+	case <-done:
+		t.Fatal("every Archive call returned while the writer could not write")
+	default:
 	}
-	if got := s.dropped.Load(); got != 5 {
-		t.Fatalf("dropped %d, want 5", got)
-	}
-	s.Stop() // flushes what was queued even though the writer never ran
-	if a.count() != 10 {
-		t.Fatalf("archived %d, want the 10 queued", a.count())
-	}
-	s.Archive(&whisperv6.Envelope{Expiry: baseTime, TTL: 10, Data: []byte{99}})
+	close(a.gate)
+	waitFor(t, "Archive calls to return", func() bool {
+		select {
+		case <-done:
+			return true
+		default:
+			return false
+		}
+	})
 	s.Stop()
-	if a.count() != 10 {
+	if got, st := a.count(), s.Stats(); got != n || st.Archived != n || st.ArchiveFailed != 0 {
+		t.Fatalf("archived %d of %d, stats %+v", got, n, st)
+	}
+}
+
+// TestStopStoresWaitingEnvelopes: Stop while Archive waits on a full queue
+// (here no writer ever ran) stores those envelopes too.
+func TestStopStoresWaitingEnvelopes(t *testing.T) {
+	a := newMemArchive()
+	s := newServer(Config{}, a, &recordingSender{}, 3)
+	const n = 8
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.Archive(testEnvelope(i))
+		}()
+	}
+	waitFor(t, "Archive calls waiting", func() bool { return s.waiting.Load() == n-3 })
+	s.Stop()
+	wg.Wait()
+	if a.count() != n {
+		t.Fatalf("archived %d of %d", a.count(), n)
+	}
+	s.Archive(testEnvelope(99))
+	s.Stop()
+	if a.count() != n {
 		t.Fatal("archived after Stop")
+	}
+}
+
+// failingArchive refuses every write.
+type failingArchive struct{ *memArchive }
+
+func (failingArchive) ArchivePut(keys, raws [][]byte) error { return errors.New("disk is full") }
+
+func TestArchiveFailuresCounted(t *testing.T) {
+	var logged lockedBuffer
+	s := New(Config{Logger: slog.New(slog.NewTextHandler(&logged, nil))}, failingArchive{newMemArchive()}, &recordingSender{})
+	s.Start()
+	for i := range 5 {
+		s.Archive(testEnvelope(i))
+	}
+	s.Stop()
+	if st := s.Stats(); st.ArchiveFailed != 5 || st.Archived != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+	if !strings.Contains(logged.String(), "disk is full") || !strings.Contains(logged.String(), "level=ERROR") {
+		t.Fatalf("failure not logged as an error:\n%s", logged.String())
 	}
 }
 

@@ -223,8 +223,13 @@ func symKeyFromPassword(t *testing.T, password string) []byte {
 // round-trips it through RLP as the wire does.
 func sealRequest(t *testing.T, key []byte, src *ecdsa.PrivateKey, payload []byte) *whisperv6.Envelope {
 	t.Helper()
+	return sealRequestTTL(t, key, src, payload, 50)
+}
+
+func sealRequestTTL(t *testing.T, key []byte, src *ecdsa.PrivateKey, payload []byte, ttl uint32) *whisperv6.Envelope {
+	t.Helper()
 	params := &whisperv6.MessageParams{
-		KeySym: key, Src: src, TTL: 50, PoW: DefaultMinPoW, WorkTime: 5, Payload: payload,
+		KeySym: key, Src: src, TTL: ttl, PoW: DefaultMinPoW, WorkTime: 5, Payload: payload,
 	}
 	msg, err := whisperv6.NewSentMessage(params)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math"
 	"runtime/debug"
 	"sync"
@@ -34,7 +33,41 @@ const (
 	scanChunkBytes = 4 << 20
 )
 
-var errRateLimited = errors.New("rate limited")
+// The kinds of refusal. The texts of the ERROR= replies start with them
+// (clients match "rate limited" and "time range too long"), and the log
+// summarises refusals by them.
+var (
+	errDecrypt      = errors.New("decryption failed")
+	errMalformed    = errors.New("malformed request message")
+	errNotSigned    = errors.New("request not signed")
+	errPayload      = errors.New("invalid request payload")
+	errRateLimited  = errors.New("rate limited")
+	errTimeRange    = errors.New("invalid time range")
+	errRangeTooLong = errors.New(rangeTooLongText)
+	errBusy         = errors.New("previous request still being served")
+)
+
+var refusalKinds = []error{errPoW, errDecrypt, errMalformed, errNotSigned, errPayload, errRateLimited,
+	errTimeRange, errRangeTooLong, errBusy}
+
+// refusalKind is the short stable name of err's kind for the log summary.
+func refusalKind(err error) string {
+	for _, kind := range refusalKinds {
+		if errors.Is(err, kind) {
+			return kind.Error()
+		}
+	}
+	return "other"
+}
+
+// kindError is a refusal of a kind whose text is worded in full elsewhere.
+type kindError struct {
+	kind error
+	text string
+}
+
+func (e kindError) Error() string { return e.text }
+func (e kindError) Unwrap() error { return e.kind }
 
 // DeliverMail takes a history request from peer (whisperv6.MailServer). It
 // returns at once; the request is served in a goroutine, one per peer at a
@@ -56,7 +89,9 @@ func (s *Server) deliver(peerID []byte, req *whisperv6.Envelope) {
 	}
 	if s.inFlight[id] {
 		s.mu.Unlock()
-		s.log.Info("request dropped: previous one still being served", "peer", shortID(peerID), "request", req.Hash().Hex())
+		s.counters.requests.Add(1)
+		s.counters.dropped.Add(1)
+		s.refusals.note(s.cfg.Now(), peerID, req.Hash().Hex(), errBusy.Error(), fmt.Errorf("dropped: %w", errBusy))
 		return
 	}
 	s.inFlight[id] = true
@@ -87,6 +122,7 @@ func (s *Server) serve(peerID []byte, req *whisperv6.Envelope) {
 // serveThen is serve calling beforeReply just before the completion or
 // refusal is sent.
 func (s *Server) serveThen(peerID []byte, req *whisperv6.Envelope, beforeReply func()) {
+	s.counters.requests.Add(1)
 	requestID := req.Hash()
 	log := s.log.With("peer", shortID(peerID), "request", requestID.Hex())
 	defer func() {
@@ -99,27 +135,28 @@ func (s *Server) serveThen(peerID []byte, req *whisperv6.Envelope, beforeReply f
 	r, format, err := s.openRequest(req)
 	if err != nil {
 		beforeReply()
-		s.refuse(log, peerID, requestID, err)
+		s.refuse(now, peerID, requestID, err)
 		return
 	}
 	// The next page of a request we already admitted is part of it, not a
 	// new request: only fresh requests spend rate-limit tokens. (Opening
 	// first costs one AES-GCM decryption per refused request; the PoW check
 	// in openRequest comes before it.)
-	if !s.continues(peerID, r.Cursor) && !s.admit(peerID, now) {
+	if !s.continues(peerID, r) && !s.admit(peerID, now) {
 		beforeReply()
-		s.refuse(log, peerID, requestID, errRateLimited)
+		s.refuse(now, peerID, requestID, errRateLimited)
 		return
 	}
 	lower, upper, err := s.timeRange(r, now)
 	if err != nil {
 		beforeReply()
-		s.refuse(log, peerID, requestID, err)
+		s.refuse(now, peerID, requestID, err)
 		return
 	}
 	limit := s.pageLimit(r.Limit)
 
 	page, err := s.sendPage(peerID, r, lower, upper, limit)
+	s.counters.sent.Add(uint64(page.sent))
 	if err != nil {
 		log.Warn("request aborted", "err", err, "sent", page.sent)
 		return
@@ -127,19 +164,27 @@ func (s *Server) serveThen(peerID []byte, req *whisperv6.Envelope, beforeReply f
 	// Geth clients ignore code 125, so it costs them nothing; hush and status
 	// clients need it, whichever payload format they asked with.
 	c := Completion{RequestID: requestID, LastEnvelope: page.last, Cursor: page.cursor}
-	s.issue(peerID, page.cursor)
+	s.issue(peerID, r, page.cursor)
 	beforeReply()
 	if err := s.sender.SendCompletion(peerID, EncodeCompletion(c)); err != nil {
 		log.Warn("send completion", "err", err)
 		return
 	}
+	s.counters.served.Add(1)
 	log.Info("request served", "format", format, "lower", lower, "upper", upper, "limit", limit,
 		"sent", page.sent, "more", page.cursor != nil)
 }
 
-// issue remembers the cursor handed to a peer, so that its request for the
-// next page is known as a continuation. nil forgets it.
-func (s *Server) issue(peerID []byte, cursor []byte) {
+// issued is the cursor last handed to a peer, with the request it pages.
+type issued struct {
+	cursor       []byte
+	lower, upper uint32
+	bloom        []byte
+}
+
+// issue remembers the cursor handed to a peer for request r, so that its
+// request for the next page is known as a continuation. nil forgets it.
+func (s *Server) issue(peerID []byte, r Request, cursor []byte) {
 	id := string(peerID)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -150,24 +195,27 @@ func (s *Server) issue(peerID []byte, cursor []byte) {
 	if len(s.issued) >= maxIssued {
 		clear(s.issued) // peers come and go; a forgotten cursor only costs a token
 	}
-	s.issued[id] = bytes.Clone(cursor)
+	s.issued[id] = issued{cursor: bytes.Clone(cursor), lower: r.Lower, upper: r.Upper, bloom: bytes.Clone(r.Bloom)}
 }
 
-// continues reports whether cursor is the one last issued to the peer, and
-// uses it up.
-func (s *Server) continues(peerID []byte, cursor []byte) bool {
-	if len(cursor) == 0 {
+// continues reports whether r asks for the next page of the peer's previous
+// request: the same range and topics, with the cursor last issued to the
+// peer; the cursor is used up. Each issued cursor lies past the one before,
+// so a chain of continuations walks its range once and ends; a replayed
+// cursor, or one moved to another range, is a fresh request.
+func (s *Server) continues(peerID []byte, r Request) bool {
+	if len(r.Cursor) == 0 {
 		return false
 	}
 	id := string(peerID)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	issued, ok := s.issued[id]
-	if ok && bytes.Equal(issued, cursor) {
-		delete(s.issued, id)
-		return true
+	last, ok := s.issued[id]
+	if !ok || !bytes.Equal(last.cursor, r.Cursor) {
+		return false
 	}
-	return false
+	delete(s.issued, id)
+	return last.lower == r.Lower && last.upper == r.Upper && bytes.Equal(last.bloom, r.Bloom)
 }
 
 // maxIssued bounds the remembered cursors.
@@ -218,23 +266,23 @@ func (s *Server) admit(peerID []byte, now time.Time) bool {
 // server key, requires a signature and decodes the payload.
 func (s *Server) openRequest(req *whisperv6.Envelope) (Request, Format, error) {
 	if s.cfg.MinPoW > 0 {
-		if pow := req.PoW(); pow < s.cfg.MinPoW {
-			return Request{}, 0, fmt.Errorf("PoW too low: %.6f < %.6f", pow, s.cfg.MinPoW)
+		if err := checkPoW(req, s.cfg.MinPoW); err != nil {
+			return Request{}, 0, err
 		}
 	}
 	msg, err := req.OpenSymmetric(s.cfg.SymKey)
 	if err != nil {
-		return Request{}, 0, fmt.Errorf("decryption failed: %w", err)
+		return Request{}, 0, fmt.Errorf("%w: %w", errDecrypt, err)
 	}
 	if !msg.ValidateAndParse() {
-		return Request{}, 0, errors.New("malformed request message")
+		return Request{}, 0, errMalformed
 	}
 	if msg.Src == nil {
-		return Request{}, 0, errors.New("request not signed")
+		return Request{}, 0, errNotSigned
 	}
 	r, format, err := DecodeRequest(msg.Payload)
 	if err != nil {
-		return Request{}, 0, fmt.Errorf("invalid request payload: %w", err)
+		return Request{}, 0, fmt.Errorf("%w: %w", errPayload, err)
 	}
 	return r, format, nil
 }
@@ -249,11 +297,15 @@ func (s *Server) timeRange(r Request, now time.Time) (lower, upper uint32, err e
 	if up == 0 || up > ceiling {
 		up = ceiling
 	}
-	if uint64(r.Lower) > up {
-		return 0, 0, fmt.Errorf("invalid time range: lower %d above upper %d", r.Lower, up)
+	lo := uint64(r.Lower)
+	if lo > up {
+		return 0, 0, fmt.Errorf("%w: lower %d above upper %d", errTimeRange, lo, up)
 	}
-	if s.cfg.MaxRange > 0 && time.Duration(up-uint64(r.Lower))*time.Second > s.cfg.MaxRange {
-		return 0, 0, fmt.Errorf("time range too long: %ds, at most %ds", up-uint64(r.Lower), int64(s.cfg.MaxRange/time.Second))
+	// Both are below 2^32, so the span and its Duration cannot overflow.
+	span := up - lo
+	if s.cfg.MaxRange > 0 && time.Duration(span)*time.Second > s.cfg.MaxRange+RangeTolerance {
+		limit := uint64(s.cfg.MaxRange / time.Second)
+		return 0, 0, kindError{kind: errRangeTooLong, text: rangeTooLongReason(span, limit)}
 	}
 	return r.Lower, uint32(up), nil
 }
@@ -365,12 +417,15 @@ func scanEnd(upper uint32) []byte {
 	return end
 }
 
-// refuse logs why a request is refused and tells the peer with ERROR=.
-func (s *Server) refuse(log *slog.Logger, peerID []byte, requestID common.Hash, reason error) {
-	log.Info("request refused", "reason", reason)
+// refuse tells the peer why its request is refused, with ERROR=, and
+// notes it in the refusal summary (a peer may send refused requests as fast
+// as it can; each must not cost a log line).
+func (s *Server) refuse(now time.Time, peerID []byte, requestID common.Hash, reason error) {
+	s.counters.refused.Add(1)
+	s.refusals.note(now, peerID, requestID.Hex(), refusalKind(reason), reason)
 	payload := EncodeCompletion(Completion{RequestID: requestID, Err: reason.Error()})
 	if err := s.sender.SendCompletion(peerID, payload); err != nil {
-		log.Warn("send error reply", "err", err)
+		s.log.Debug("send error reply", "peer", shortID(peerID), "err", err)
 	}
 }
 

@@ -19,6 +19,13 @@ const (
 	DefaultRequestLimit = 2000
 )
 
+// RangeTolerance is how much longer than MaxRange a request's time range
+// may be and still be served. Clients widen week-long windows by a minute
+// or two for clock drift and envelopes in flight; refusing those would
+// cost them a round trip and a halved window for nothing. A refusal
+// still states MaxRange as the limit to plan for (see IsRangeTooLong).
+const RangeTolerance = 5 * time.Minute
+
 // Archive queue tuning: the queue absorbs bursts while the writer commits
 // in batches, so one SQLite transaction covers many envelopes.
 const (
@@ -53,7 +60,7 @@ type Config struct {
 	MinPoW       float64       // request envelopes below this are refused
 	RateLimit    time.Duration // a peer regains one request per RateLimit; past its burst it gets ERROR= "rate limited"
 	RateBurst    int           // requests a peer may make back to back (following a cursor through pages)
-	MaxRange     time.Duration // Upper−Lower above this gets an ERROR= reply
+	MaxRange     time.Duration // Upper−Lower above this (plus RangeTolerance) gets an ERROR= reply
 	DefaultLimit uint32        // envelopes per page when the request says 0; also the most a request may ask
 	Retention    time.Duration // archived envelopes older than this are dropped (hourly), if the archive is a Pruner
 	Logger       *slog.Logger
@@ -98,17 +105,28 @@ type Server struct {
 	archive Archive
 	sender  Sender
 
-	queue      chan archiveItem
-	dropped    atomic.Uint64 // envelopes lost to a full queue since the last report
-	stopping   chan struct{} // closed by Stop
-	writerDone chan struct{} // closed when the writer has flushed and exited
+	counters counters
+	refusals *refusalLog
+
+	queue chan archiveItem
+	// queueMu orders Archive's sends before the writer's last drain: Stop
+	// sets queueClosed under the write lock, then closes sealed, and the
+	// writer drains one last time only after that.
+	queueMu       sync.RWMutex
+	queueClosed   bool
+	sealed        chan struct{}
+	waiting       atomic.Int64  // Archive calls waiting for room now
+	waitsLogged   uint64        // counters.archiveWaits when the writer last logged it
+	waitsLoggedAt time.Time     // and when
+	stopping      chan struct{} // closed by Stop
+	writerDone    chan struct{} // closed when the writer has flushed and exited
 
 	mu       sync.Mutex
 	started  bool
 	stopped  bool
 	inFlight map[string]bool   // peers with a request being served
 	buckets  map[string]bucket // for the per-peer rate limit
-	issued   map[string][]byte // the cursor last handed to each peer
+	issued   map[string]issued // the cursor last handed to each peer, with its request
 	serving  sync.WaitGroup
 }
 
@@ -126,12 +144,14 @@ func newServer(cfg Config, archive Archive, sender Sender, queueSize int) *Serve
 		log:        cfg.Logger,
 		archive:    archive,
 		sender:     sender,
+		refusals:   newRefusalLog(cfg.Logger),
 		queue:      make(chan archiveItem, queueSize),
+		sealed:     make(chan struct{}),
 		stopping:   make(chan struct{}),
 		writerDone: make(chan struct{}),
 		inFlight:   map[string]bool{},
 		buckets:    map[string]bucket{},
-		issued:     map[string][]byte{},
+		issued:     map[string]issued{},
 	}
 	if len(cfg.SymKey) != 32 {
 		s.log.Error("mailserver key is not 32 bytes; every request will fail to decrypt", "len", len(cfg.SymKey))
@@ -148,6 +168,8 @@ func (s *Server) Start() {
 	}
 	s.started = true
 	go s.writeArchive()
+	s.serving.Add(1)
+	go s.reportLoop()
 	if p, ok := s.archive.(Pruner); ok && s.cfg.Retention > 0 {
 		s.serving.Add(1)
 		go s.pruneLoop(p)
@@ -155,7 +177,9 @@ func (s *Server) Start() {
 }
 
 // Stop refuses new work, waits for requests being served to end (they stop
-// early), and writes out the archive queue. Calling it again does nothing.
+// early), and writes out the archive queue, including envelopes whose
+// Archive call was waiting for room. Envelopes handed to Archive after Stop
+// are not stored. Calling it again does nothing.
 func (s *Server) Stop() {
 	s.mu.Lock()
 	if s.stopped {
@@ -168,10 +192,15 @@ func (s *Server) Stop() {
 
 	close(s.stopping)
 	s.serving.Wait()
+	s.queueMu.Lock()
+	s.queueClosed = true
+	s.queueMu.Unlock()
+	close(s.sealed)
 	if started {
 		<-s.writerDone
 	} else {
 		s.flush(s.drainQueue(nil))
+		s.report(&Stats{}, true)
 	}
 }
 
