@@ -114,7 +114,7 @@ func (l *refusalLog) write(ended []summary) {
 			continue
 		}
 		l.log.Info("more requests refused", "peer", peerName(s.peer), "count", total,
-			"since", s.w.start.UTC().Format(time.TimeOnly), "kinds", strings.Join(parts, ", "))
+			"kinds", strings.Join(parts, ", "), "since", s.w.start.UTC().Format(time.TimeOnly))
 	}
 }
 
