@@ -1,0 +1,224 @@
+package whisper
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/p2p"
+	"github.com/ethereum/go-ethereum/rlp"
+	"github.com/ethereum/go-ethereum/whisper/whisperv6"
+)
+
+func TestWriteSplitsBatchesUnderTheLimit(t *testing.T) {
+	t.Parallel()
+	n, err := New(testNodeConfig(t, "n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ic, peer := pipeInterceptor(t, n, true)
+
+	// 300 envelopes of ~8 KB (2.4 MB) with one too large for any batch.
+	var (
+		items []rlp.RawValue
+		want  [][]byte
+	)
+	for i := range 301 {
+		size := 8 * 1024
+		if i == 150 {
+			size = maxEnvelopeSize + 1
+		}
+		payload := bytes.Repeat([]byte{byte(i)}, size)
+		raw := mustRLP(t, []any{uint32(i), payload})
+		items = append(items, raw)
+		if i != 150 {
+			want = append(want, raw)
+		}
+	}
+	body := mustRLP(t, items)
+	if len(body) <= int(whisperv6.DefaultMaxMessageSize) {
+		t.Fatalf("test batch is only %d bytes", len(body))
+	}
+
+	done := make(chan error, 1)
+	go func() {
+		done <- ic.WriteMsg(p2p.Msg{Code: codeMessages, Size: uint32(len(body)), Payload: bytes.NewReader(body)})
+	}()
+	var got [][]byte
+	messages := 0
+	for len(got) < len(want) {
+		msg, err := peer.ReadMsg()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if msg.Code != codeMessages {
+			t.Fatalf("got code %d, want %d", msg.Code, codeMessages)
+		}
+		if msg.Size > uint32(maxBatchSize) {
+			t.Errorf("message of %d bytes exceeds %d", msg.Size, maxBatchSize)
+		}
+		raw, err := io.ReadAll(msg.Payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ic.link.sent.take(crypto.Keccak256Hash(raw), time.Now()) == nil {
+			t.Error("a written batch is not tracked for acknowledgement")
+		}
+		parts, err := rlpItems(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range parts {
+			got = append(got, p)
+		}
+		messages++
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if messages < 3 {
+		t.Errorf("2.4 MB went out in %d messages", messages)
+	}
+	for i := range want {
+		if !bytes.Equal(got[i], want[i]) {
+			t.Fatalf("envelope %d differs after the split", i)
+		}
+	}
+}
+
+// TestRelayWithTenMiBKeepsClientsConnected: whisperv6 would send a relay's
+// whole pool to each client as one message, which clients refuse (and drop
+// the relay) above 1 MiB.
+func TestRelayWithTenMiBKeepsClientsConnected(t *testing.T) {
+	t.Parallel()
+	const (
+		fillEnvelopes = 1300
+		fillSize      = 8 * 1024
+		honestLines   = 100
+		tinyPoW       = 1e-9
+	)
+	cfg := func(name string, peers ...*Node) Config {
+		c := testNodeConfig(t, name)
+		for _, p := range peers {
+			c.Peers = append(c.Peers, p.Enode())
+		}
+		c.MinPoW = tinyPoW
+		return c
+	}
+	relay := startNode(t, cfg("relay"))
+	var clients []*Node
+	for i := range 3 {
+		clients = append(clients, startNode(t, cfg(fmt.Sprintf("client%d", i), relay)))
+	}
+	connected(t, 1, clients...)
+	connected(t, 3, relay)
+
+	// Any drop shows as a peer count of 0 on a client.
+	var drops atomic.Int64
+	stop := make(chan struct{})
+	var watchers sync.WaitGroup
+	for _, c := range clients {
+		watchers.Add(1)
+		go func() {
+			defer watchers.Done()
+			for {
+				select {
+				case n := <-c.PeerChanges():
+					if n == 0 {
+						drops.Add(1)
+					}
+				case <-stop:
+					return
+				}
+			}
+		}()
+	}
+	defer func() {
+		close(stop)
+		watchers.Wait()
+	}()
+
+	// Honest lines go on the topic the fill uses, so no bloom filter can
+	// spare the clients the fill.
+	topic, key := topicOf("busy"), chatKey(t, "busy")
+	for _, c := range clients[1:] {
+		if _, err := c.SubscribeSym(topic, key); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	fill := make([]*whisperv6.Envelope, fillEnvelopes)
+	now := time.Now()
+	for i := range fill {
+		fill[i] = sealTestEnvelope(t, topic, fillSize, 120, now)
+	}
+	for _, env := range fill {
+		if err := relay.Whisper().Send(env); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	signer := mustKey(t)
+	var posted [][32]byte
+	for i := range honestLines {
+		h, err := clients[0].Post(Post{Topic: topic, SymKey: key, Payload: fmt.Appendf(nil, "line %d", i), Signer: signer, PoW: tinyPoW})
+		if err != nil {
+			t.Fatal(err)
+		}
+		posted = append(posted, h)
+		time.Sleep(20 * time.Millisecond) // spread over the fill's delivery
+	}
+	for _, c := range clients[1:] {
+		waitFor(t, 20*time.Second, "the fill to reach a client", func() bool {
+			return c.Whisper().GetEnvelope(fill[len(fill)-1].Hash()) != nil && c.Whisper().GetEnvelope(fill[0].Hash()) != nil
+		})
+		in := &inbox{node: c}
+		seen := 0
+		deadline := time.Now().Add(10 * time.Second)
+		for _, h := range posted {
+			if in.saw(withHash(h)) {
+				seen++
+				continue
+			}
+			if waitDelivered(in, h, time.Until(deadline)) {
+				seen++
+			}
+		}
+		if seen*100 < honestLines*99 {
+			t.Errorf("a client got %d of %d honest lines", seen, honestLines)
+		}
+	}
+	if d := drops.Load(); d != 0 {
+		t.Errorf("clients lost the relay %d times", d)
+	}
+	for _, c := range clients {
+		if c.PeerCount() != 1 {
+			t.Errorf("a client has %d peers at the end, want 1", c.PeerCount())
+		}
+	}
+}
+
+// waitDelivered reads b's node until h is delivered or timeout passes.
+func waitDelivered(b *inbox, h [32]byte, timeout time.Duration) bool {
+	if timeout <= 0 {
+		return false
+	}
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for {
+		select {
+		case r := <-b.node.Received():
+			b.got = append(b.got, r)
+			if r.EnvelopeHash == h {
+				return true
+			}
+		case <-timer.C:
+			return false
+		}
+	}
+}
