@@ -333,6 +333,9 @@ func (s *Server) sendPage(peerID []byte, r Request, lower, upper uint32, limit i
 		from = append([]byte(nil), r.Cursor...)
 	}
 	to := scanEnd(upper)
+	if bytes.Compare(from, to) >= 0 {
+		return p, nil // a cursor past the range: nothing left to send
+	}
 	var lastKey []byte
 	for {
 		if s.isStopping() {

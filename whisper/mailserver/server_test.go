@@ -522,3 +522,77 @@ func TestDeliverNextPageRightAfterCompletion(t *testing.T) {
 	h.s.deliver([]byte("peer-a"), sealRequest(t, h.key, h.client, EncodeRequest(r, FormatStatus)))
 	waitFor(t, "both pages", func() bool { return h.sender.completionsTo("peer-a") == 2 })
 }
+
+// A cursor outside the request's range neither widens it nor makes the
+// server read: before Lower it is ignored, past Upper the page is empty
+// and ends the request.
+func TestServeCursorOutsideRange(t *testing.T) {
+	h := newHarness(t, Config{})
+	inside := chatEnvelope(t, "status", baseTime-50, "inside")
+	later := chatEnvelope(t, "status", baseTime+10, "after the range")
+	h.store(inside, later)
+	r := Request{Lower: baseTime - 100, Upper: baseTime, Bloom: statusBloom()}
+
+	r.Cursor = Key(baseTime-1000, [32]byte{}, [4]byte{})[:CursorLength]
+	_, got, c := h.ask("peer-a", EncodeRequest(r, FormatStatus))
+	if c.Err != "" || c.Cursor != nil || !hashesEqual(got, []common.Hash{inside.Hash()}) {
+		t.Fatalf("cursor before the range: %x, %+v", got, c)
+	}
+	for _, cursor := range [][]byte{
+		Key(baseTime+5, [32]byte{}, [4]byte{})[:CursorLength],
+		Key(baseTime+10, later.Hash(), [4]byte{})[:CursorLength],
+		bytes.Repeat([]byte{0xff}, CursorLength),
+	} {
+		r.Cursor = cursor
+		scans := h.archive.scans
+		_, got, c = h.ask("peer-a", EncodeRequest(r, FormatStatus))
+		if c.Err != "" || c.Cursor != nil || len(got) != 0 || c.LastEnvelope != (common.Hash{}) {
+			t.Fatalf("cursor %x past the range: %x, %+v", cursor, got, c)
+		}
+		if h.archive.scans != scans {
+			t.Fatalf("cursor %x past the range: archive read", cursor)
+		}
+	}
+}
+
+// A continuation is the previous request's next page: the issued cursor
+// with another range or other topics is a fresh request and pays a token,
+// so one token cannot walk the whole archive week by week.
+func TestServeMovedContinuationSpendsToken(t *testing.T) {
+	h := newHarness(t, Config{RateBurst: 1})
+	var envs []*whisperv6.Envelope
+	for i := 0; i < 6; i++ {
+		envs = append(envs, chatEnvelope(t, "status", baseTime-100+uint32(i), "m"+string(rune('a'+i))))
+	}
+	h.store(envs...)
+	r := Request{Lower: baseTime - 200, Upper: baseTime, Bloom: statusBloom(), Limit: 2}
+	_, _, c := h.ask("peer-a", EncodeRequest(r, FormatStatus))
+	if c.Err != "" || c.Cursor == nil {
+		t.Fatalf("first page: %+v", c)
+	}
+	for _, moved := range []Request{
+		{Lower: r.Lower + 1, Upper: r.Upper, Bloom: r.Bloom},
+		{Lower: r.Lower, Upper: r.Upper + 1, Bloom: r.Bloom},
+		{Lower: r.Lower, Upper: r.Upper, Bloom: bytes.Repeat([]byte{0xff}, BloomLength)},
+	} {
+		h.clock.advance(-2 * time.Second) // no token regained between the tries
+		moved.Limit, moved.Cursor = r.Limit, c.Cursor
+		_, _, mc := h.ask("peer-a", EncodeRequest(moved, FormatStatus))
+		if mc.Err != "rate limited" {
+			t.Fatalf("moved continuation %+v: %+v", moved, mc)
+		}
+	}
+	// The cursor was used up by the first moved try; a fresh page after a
+	// token came back is served, and its own cursor continues it for free.
+	h.clock.advance(2 * time.Second)
+	_, _, c = h.ask("peer-a", EncodeRequest(r, FormatStatus))
+	if c.Err != "" || c.Cursor == nil {
+		t.Fatalf("fresh request: %+v", c)
+	}
+	h.clock.advance(-2 * time.Second)
+	r.Cursor = c.Cursor
+	_, _, c = h.ask("peer-a", EncodeRequest(r, FormatStatus))
+	if c.Err != "" {
+		t.Fatalf("continuation: %+v", c)
+	}
+}
