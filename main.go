@@ -225,7 +225,9 @@ func startNode(opts options, logger *slog.Logger, ms *mailserver.Config, archive
 		NodeKey:    nodeKey,
 		Peers:      peers,
 		MaxPeers:   opts.maxPeers,
-		Logger:     logger.With("part", "whisper"),
+		// A relay is dialed, never dials: every slot takes inbound peers.
+		InboundOnly: opts.command == "serve",
+		Logger:      logger.With("part", "whisper"),
 	})
 	if err != nil {
 		return nil, nil, err
