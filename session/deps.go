@@ -47,6 +47,7 @@ type Store interface {
 	HasEnvelope(hash [32]byte) (bool, error)
 	SetEnvelopeHash(id, hash [32]byte) error
 	SetState(id [32]byte, st store.MessageState) error
+	Outgoing(states []store.MessageState, limit int) ([]store.Message, error)
 	Message(id [32]byte) (store.Message, bool, error)
 	Latest(chatID string, n int) ([]store.Message, error)
 	Before(chatID string, clock int64, id [32]byte, n int) ([]store.Message, error)

@@ -1,6 +1,9 @@
 package session
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // ChatKind tells a public chat from a one-to-one chat.
 type ChatKind int
@@ -25,12 +28,38 @@ type Chat struct {
 // MessageState is the delivery state of a message as the UI shows it.
 type MessageState int
 
+// The values are stored in the database: never renumber them.
 const (
-	Received MessageState = iota // someone else's message
-	Sending                      // ours, stored, not yet on the wire
-	Sent                         // ours, handed to the whisper node
-	Failed                       // ours, posting failed; /resend can retry
+	Received MessageState = 0 // someone else's message
+	Sending  MessageState = 1 // ours, posted while a peer was connected; no peer has acknowledged it yet
+	Sent     MessageState = 2 // ours, a peer took it: it acknowledged the envelope, or (a stock geth peer, which never acknowledges) it was written to that peer's connection
+	Failed   MessageState = 3 // ours, gave up after several posts went unacknowledged; /resend tries again
+	Pending  MessageState = 4 // ours, stored; no peer is connected to take it yet
+	Stored   MessageState = 5 // ours, a mailserver acknowledged it: it keeps it for recipients who are offline
 )
+
+// String names a state as the user reads it.
+func (s MessageState) String() string {
+	switch s {
+	case Received:
+		return "received"
+	case Sending:
+		return "sending"
+	case Sent:
+		return "sent"
+	case Failed:
+		return "failed"
+	case Pending:
+		return "pending"
+	case Stored:
+		return "stored"
+	}
+	return fmt.Sprintf("state %d", int(s))
+}
+
+// Unsent reports whether the outbox still owns a message in this state:
+// it goes out (again) on the next connection, also after a restart.
+func (s MessageState) Unsent() bool { return s == Pending || s == Sending }
 
 // Message is one chat line as the UI shows it.
 type Message struct {
@@ -80,6 +109,14 @@ type MessageStateChanged struct {
 	State  MessageState
 }
 
+// OutboxChanged tells how many of our messages wait for the network. The
+// session sends it whenever a count or the reason changes.
+type OutboxChanged struct {
+	Pending int    // stored, not posted: no peer can take them yet
+	Sending int    // posted, no peer has acknowledged them yet
+	Reason  string // why the pending ones wait ("no peers"); "" when they are about to go
+}
+
 // ChatsChanged carries the full chat list after a join, leave, rename,
 // new incoming chat or unread change.
 type ChatsChanged struct{ Chats []Chat }
@@ -104,6 +141,7 @@ type Notice struct {
 
 func (MessagesAdded) isEvent()       {}
 func (MessageStateChanged) isEvent() {}
+func (OutboxChanged) isEvent()       {}
 func (ChatsChanged) isEvent()        {}
 func (PeersChanged) isEvent()        {}
 func (SyncProgress) isEvent()        {}

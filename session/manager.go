@@ -62,7 +62,7 @@ type Manager struct {
 	contacts   map[string]store.Contact
 	symKeys    map[string][]byte // public chat name → derived key
 	stopped    bool
-	outbox     chan outgoing
+	outbox     *outbox
 	sync       *syncer
 	historyKey []byte
 }
@@ -97,13 +97,13 @@ func New(cfg Config) (*Manager, error) {
 		clocks:     make(map[string]int64),
 		contacts:   make(map[string]store.Contact),
 		symKeys:    make(map[string][]byte),
-		outbox:     make(chan outgoing, 256),
 		historyKey: codec.SymKeyFromPassword(cfg.MailserverPassword),
 	}
 	if n := cfg.Node.Enode(); n != nil {
 		m.self.Enode = n.URLv4()
 	}
 	m.sync = newSyncer(m)
+	m.outbox = newOutbox(m)
 	return m, nil
 }
 
@@ -204,6 +204,7 @@ func (m *Manager) peerLoop() {
 			return
 		case n := <-m.cfg.Node.PeerChanges():
 			m.emit(PeersChanged{Count: n})
+			m.outbox.poke()
 			m.sync.peersChanged()
 		}
 	}

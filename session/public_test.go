@@ -56,6 +56,11 @@ func TestPublicChatTwoNodes(t *testing.T) {
 		}
 	}
 
+	// B's own lines turn sent: A, a hush node, acknowledged them.
+	waitFor(t, "B's lines sent", func() bool {
+		ms, err := b.mgr.Latest("status", 100)
+		return err == nil && !slices.ContainsFunc(ms, func(m Message) bool { return m.Outgoing && m.State != Sent })
+	})
 	// B saw A's lines with A's key and state Received.
 	msgs, err := b.mgr.Latest("status", 100)
 	if err != nil {

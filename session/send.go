@@ -1,7 +1,6 @@
 package session
 
 import (
-	"crypto/ecdsa"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -12,16 +11,8 @@ import (
 	"hush/whisper"
 )
 
-// outgoing is one stored message waiting for the node.
-type outgoing struct {
-	id      [32]byte
-	chatID  string
-	payload []byte
-	post    whisper.Post
-}
-
-// Send stores text as our next message in a chat and queues it for the
-// network. It returns once the message is stored, so a crash after Send
+// Send stores text as our next message in a chat (Pending) and hands it to
+// the outbox. It returns once the message is stored, so a crash after Send
 // loses nothing; the delivery state follows as MessageStateChanged.
 func (m *Manager) Send(chatID, text string) error {
 	text = strings.TrimSpace(text)
@@ -46,19 +37,16 @@ func (m *Manager) Send(chatID, text string) error {
 		Timestamp:   now.UnixMilli(),
 		ChatID:      chatID,
 	}
-	post := whisper.Post{Signer: m.cfg.Identity}
+	msg.MessageType = codec.MessageTypePrivate
 	if c.Kind == store.ChatPublic {
 		msg.MessageType = codec.MessageTypePublic
-		post.Topic = codec.TopicFor(chatID)
-		post.SymKey = m.chatKey(chatID)
-	} else {
-		pub, err := codec.ParsePublicKey(chatID)
-		if err != nil {
-			return fmt.Errorf("send: chat key: %w", err)
-		}
-		msg.MessageType = codec.MessageTypePrivate
-		post.Topic = codec.TopicFor(codec.DiscoveryTopicName)
-		post.PublicKey = pub
+	}
+	post, err := m.postFor(chatID, msg.MessageType, nil)
+	if err != nil {
+		return fmt.Errorf("send: %w", err)
+	}
+	if !m.outbox.room() {
+		return errors.New("too many messages are waiting for the network; try again when they are out")
 	}
 
 	// The clock is taken and stored under the lock so that two quick sends
@@ -84,7 +72,7 @@ func (m *Manager) Send(chatID, text string) error {
 		Text:        text,
 		Payload:     payload,
 		Outgoing:    true,
-		State:       store.MessageState(Sending),
+		State:       store.MessageState(Pending),
 		Read:        true,
 	}
 	if _, err := m.cfg.Store.AddMessage(stored); err != nil {
@@ -94,11 +82,14 @@ func (m *Manager) Send(chatID, text string) error {
 		m.log.Error("store clock", "chat", chatID, "err", err)
 	}
 	m.emit(MessagesAdded{ChatID: chatID, Messages: []Message{m.toMessage(stored)}})
-	return m.queue(outgoing{id: stored.ID, chatID: chatID, payload: payload, post: post})
+	m.outbox.add(&outEntry{id: stored.ID, chatID: chatID, post: post, state: Pending})
+	return nil
 }
 
-// Resend queues a failed message of ours again, unchanged: same payload,
-// same id, so receivers that got the first copy drop the second.
+// Resend hands a failed or still unsent message of ours to the outbox
+// again, unchanged: same payload and id, so receivers that got an earlier
+// copy drop this one. A pending message is posted at once if a peer is
+// connected (its wait for the next try is cut short).
 func (m *Manager) Resend(chatID, msgID string) error {
 	id, err := parseID(msgID)
 	if err != nil {
@@ -111,60 +102,35 @@ func (m *Manager) Resend(chatID, msgID string) error {
 	if !ok || !sm.Outgoing || sm.ChatID != chatID {
 		return errors.New("resend: no such message of yours in this chat")
 	}
-	if sm.State != store.MessageState(Failed) {
-		return errors.New("resend: the message was not marked failed")
+	st := MessageState(sm.State)
+	if st != Failed && !st.Unsent() {
+		return fmt.Errorf("resend: the message is already %s", st)
 	}
-	post := whisper.Post{Signer: m.cfg.Identity, Payload: sm.Payload}
-	if sm.MessageType == codec.MessageTypePublic {
+	post, err := m.postFor(chatID, sm.MessageType, sm.Payload)
+	if err != nil {
+		return fmt.Errorf("resend: %w", err)
+	}
+	m.outbox.add(&outEntry{id: id, chatID: chatID, post: post, state: st})
+	return nil
+}
+
+// postFor builds the post of a message to a chat: public chats are
+// encrypted with the chat's key on its topic, one-to-one messages to the
+// peer's key on the shared one-to-one topic.
+func (m *Manager) postFor(chatID, messageType string, payload []byte) (whisper.Post, error) {
+	post := whisper.Post{Signer: m.cfg.Identity, Payload: payload}
+	if messageType == codec.MessageTypePublic {
 		post.Topic = codec.TopicFor(chatID)
 		post.SymKey = m.chatKey(chatID)
-	} else {
-		var pub *ecdsa.PublicKey
-		if pub, err = codec.ParsePublicKey(chatID); err != nil {
-			return fmt.Errorf("resend: %w", err)
-		}
-		post.Topic = codec.TopicFor(codec.DiscoveryTopicName)
-		post.PublicKey = pub
+		return post, nil
 	}
-	m.setState(chatID, id, Sending)
-	return m.queue(outgoing{id: id, chatID: chatID, payload: sm.Payload, post: post})
-}
-
-func (m *Manager) queue(o outgoing) error {
-	select {
-	case m.outbox <- o:
-		return nil
-	case <-m.quit:
-		return errors.New("session stopped")
-	default:
-		m.setState(o.chatID, o.id, Failed)
-		return errors.New("too many messages waiting for the network; try /resend later")
+	pub, err := codec.ParsePublicKey(chatID)
+	if err != nil {
+		return post, fmt.Errorf("chat key: %w", err)
 	}
-}
-
-// postLoop seals and posts queued messages one at a time, in order.
-func (m *Manager) postLoop() {
-	defer m.wg.Done()
-	defer m.catchPanic()
-	for {
-		select {
-		case <-m.quit:
-			return
-		case o := <-m.outbox:
-			hash, err := m.cfg.Node.Post(o.post)
-			if err != nil {
-				m.log.Warn("post failed", "chat", o.chatID, "id", hexID(o.id), "err", err)
-				m.setState(o.chatID, o.id, Failed)
-				m.notice("sending failed: "+err.Error(), true)
-				continue
-			}
-			if err := m.cfg.Store.SetEnvelopeHash(o.id, hash); err != nil {
-				m.log.Error("store envelope hash", "id", hexID(o.id), "err", err)
-			}
-			m.log.Debug("posted", "chat", o.chatID, "id", hexID(o.id), "envelope", hexID(hash))
-			m.setState(o.chatID, o.id, Sent)
-		}
-	}
+	post.Topic = codec.TopicFor(codec.DiscoveryTopicName)
+	post.PublicKey = pub
+	return post, nil
 }
 
 func (m *Manager) setState(chatID string, id [32]byte, st MessageState) {

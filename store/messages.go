@@ -8,7 +8,8 @@ import (
 )
 
 // MessageState is the delivery state of a message; the session gives the
-// values their meaning (0 received, 1 sending, 2 sent, 3 failed).
+// values their meaning (0 received, 1 sending, 2 sent, 3 failed, 4 pending,
+// 5 stored).
 type MessageState int
 
 // Message is one chat message as stored.
@@ -169,6 +170,34 @@ func (s *Store) SetState(id [32]byte, st MessageState) error {
 		}
 		return updatedOne(res, "message")
 	})
+}
+
+// Outgoing returns up to limit of our own messages whose state is one of
+// states, in the order they were stored (the order they were sent in).
+// The session re-queues them at start. It reads the whole table once: an
+// outbox is read only at start.
+func (s *Store) Outgoing(states []MessageState, limit int) ([]Message, error) {
+	if len(states) == 0 || limit <= 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, len(states)+1)
+	marks := make([]byte, 0, 2*len(states))
+	for i, st := range states {
+		if i > 0 {
+			marks = append(marks, ',')
+		}
+		marks = append(marks, '?')
+		args = append(args, st)
+	}
+	args = append(args, limit)
+	ms, err := s.queryMessages(`SELECT `+messageColumns+`
+		FROM messages m JOIN chats c ON c.key = m.chat
+		WHERE m.outgoing = 1 AND m.state IN (`+string(marks)+`)
+		ORDER BY m.seq LIMIT ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read outgoing messages in states %v: %w", states, err)
+	}
+	return ms, nil
 }
 
 // Message returns the message with id.

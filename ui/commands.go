@@ -30,7 +30,7 @@ func (u *UI) commandTable() []command {
 		{"whoami", "", "show your public key and enode, to share", u.cmdWhoami},
 		{"history", "[duration]", "ask the mailserver for this chat's history (default 24h; e.g. 90m, 3d)", u.cmdHistory},
 		{"search", "text", "search this chat's stored messages", u.cmdSearch},
-		{"resend", "", "send your last failed message in this chat again", u.cmdResend},
+		{"resend", "", "send your last failed or pending message in this chat again", u.cmdResend},
 		{"peers", "", "show how many peers are connected", u.cmdPeers},
 		{"help", "[cmd]", "list the commands, or explain one", u.cmdHelp},
 		{"quit", "", "leave hush", u.cmdQuit},
@@ -236,9 +236,9 @@ func (u *UI) cmdResend(args string) error {
 	if u.current == "" {
 		return errNoChat
 	}
-	m, ok := u.pane.lastFailed()
+	m, ok := u.pane.lastUnsent()
 	if !ok {
-		return errors.New("no failed message to resend in this chat")
+		return errors.New("no failed or pending message to resend in this chat")
 	}
 	return u.session.Resend(u.current, m.ID)
 }

@@ -225,10 +225,11 @@ func (p *messagePane) setState(id string, state session.MessageState) {
 	}
 }
 
-// lastFailed returns our newest message that failed to send.
-func (p *messagePane) lastFailed() (session.Message, bool) {
+// lastUnsent returns our newest message that failed or is still pending.
+func (p *messagePane) lastUnsent() (session.Message, bool) {
 	for i := len(p.items) - 1; i >= 0; i-- {
-		if it := p.items[i]; it.kind == kindMessage && it.msg.Outgoing && it.msg.State == session.Failed {
+		if it := p.items[i]; it.kind == kindMessage && it.msg.Outgoing &&
+			(it.msg.State == session.Failed || it.msg.State == session.Pending) {
 			return it.msg, true
 		}
 	}

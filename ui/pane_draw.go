@@ -33,18 +33,39 @@ func styleDim() tcell.Style   { return tcell.StyleDefault.Foreground(tcell.Color
 func styleError() tcell.Style { return tcell.StyleDefault.Foreground(tcell.ColorRed) }
 func styleRuler() tcell.Style { return tcell.StyleDefault.Foreground(tcell.ColorYellow) }
 
-// stateSuffix marks our messages that are not sent yet or failed.
+// stateSuffix marks each of our messages with its delivery state:
+//
+//	…             pending: stored, no peer to take it yet (yellow; the status line says why)
+//	…             sending: posted, no peer has acknowledged it yet (grey)
+//	✓             sent: a peer took it
+//	✓✓            stored: a mailserver has it for recipients who are offline
+//	✗ (/resend)   failed: no peer took it after several tries (red)
 func stateSuffix(it *paneItem) string {
 	if it.kind != kindMessage || !it.msg.Outgoing {
 		return ""
 	}
 	switch it.msg.State {
-	case session.Sending:
+	case session.Pending, session.Sending:
 		return " …"
+	case session.Sent:
+		return " ✓"
+	case session.Stored:
+		return " ✓✓"
 	case session.Failed:
 		return " ✗ (/resend)"
 	}
 	return ""
+}
+
+// stateStyle is the style of a state's mark.
+func stateStyle(st session.MessageState) tcell.Style {
+	switch st {
+	case session.Pending:
+		return tcell.StyleDefault.Foreground(tcell.ColorYellow)
+	case session.Failed:
+		return styleError()
+	}
+	return styleDim()
 }
 
 // linesOf wraps an item for the current width, reusing the cached layout.
@@ -329,10 +350,7 @@ func (p *messagePane) drawSegments(screen tcell.Screen, it *paneItem, lr lineRan
 	if it.kind == kindSystem {
 		textStyle = styleDim()
 	}
-	suffixStyle := styleDim()
-	if it.msg.State == session.Failed {
-		suffixStyle = styleError()
-	}
+	suffixStyle := stateStyle(it.msg.State)
 	textEnd := len(it.text)
 	used := 0
 	if lr.start < textEnd {

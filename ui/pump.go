@@ -149,6 +149,8 @@ func (u *UI) applyEvents(batch []session.Event) {
 			u.setChats(ev.Chats)
 		case session.PeersChanged:
 			u.peers = ev.Count
+		case session.OutboxChanged:
+			u.outbox = ev
 		case session.SyncProgress:
 			u.setSync(ev)
 		case session.Notice:

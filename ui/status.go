@@ -1,10 +1,13 @@
 package ui
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
+
+	"hush/session"
 )
 
 // statusLine is the row above the input: the chat on screen, who we are, the
@@ -34,6 +37,15 @@ func (s *statusLine) parts() []statusPart {
 		parts = append(parts, statusPart{sanitizeText(u.self.ShortName, false), tcell.StyleDefault})
 	}
 	parts = append(parts, statusPart{plural(u.peers, "peer"), tcell.StyleDefault})
+	if o := u.outbox; o.Pending > 0 {
+		text := fmt.Sprintf("%d pending", o.Pending)
+		if o.Reason != "" {
+			text += ": " + sanitizeText(firstLine(o.Reason), false)
+		}
+		parts = append(parts, statusPart{text, stateStyle(session.Pending)})
+	} else if o.Sending > 0 {
+		parts = append(parts, statusPart{fmt.Sprintf("%d sending", o.Sending), styleDim()})
+	}
 	if u.sync.text != "" {
 		style := styleDim()
 		if u.sync.failed {

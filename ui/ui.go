@@ -44,6 +44,7 @@ type UI struct {
 	current     string // ID of the chat shown in the pane; "" for none
 	currentIdx  int    // its index in chats when it was last looked up
 	peers       int
+	outbox      session.OutboxChanged // our messages waiting for the network
 	sync        syncState
 	notice      notice
 	noticeTimer *time.Timer

@@ -83,10 +83,10 @@ func TestEnterSendsToChatOnScreenAndShowsState(t *testing.T) {
 	}
 
 	fake.events <- session.MessageStateChanged{ChatID: "status", ID: "0xsent0001", State: session.Sent}
-	h.waitFor("the failed mark to go", func() bool {
+	h.waitFor("the failed mark to turn into the sent one", func() bool {
 		rows, _ := h.rows()
 		i := rowWith(rows, "hello there")
-		return i >= 0 && strings.TrimSpace(rows[i][strings.Index(rows[i], "hello there"):]) == "hello there"
+		return i >= 0 && strings.TrimSpace(rows[i][strings.Index(rows[i], "hello there"):]) == "hello there ✓"
 	})
 }
 
