@@ -4,7 +4,27 @@
 // behind `hush serve` that archives every envelope the node sees and
 // answers history requests from peers.
 //
-// The codecs (Request, Completion, Key, BloomMatch) are shared with the
-// client side in package whisper; the Server plugs into whisperv6 as its
-// MailServer and reaches peers through a Sender.
+// The codecs (Request, Completion, Key, BloomMatch, IsRangeTooLong) are
+// shared with the client side in package whisper; the Server plugs into
+// whisperv6 as its MailServer and reaches peers through a Sender.
+//
+// Requests come from any peer and are treated as hostile. A request is
+// refused, with an ERROR= completion, when its envelope's proof of work is
+// below Config.MinPoW or is no number of work at all (whisperv6 divides by
+// the TTL, so TTL 0 would score infinite), when it does not decrypt with
+// the server key, is unsigned or malformed, when the peer is past its rate
+// limit, or when its time range is inverted or longer than MaxRange plus
+// RangeTolerance. Each peer has one request in flight; more are dropped.
+// Refusals are logged as the first of each peer's minute and then one line
+// of counts per kind, so a flood costs two lines a minute.
+//
+// A fresh request spends a rate-limit token; the next page of it (the same
+// range and topics with the cursor the server last issued to that peer) is
+// free. Cursors only move forward, so a chain of pages ends.
+//
+// The archive never drops an envelope whisperv6 accepted: when its writer
+// falls behind, Archive waits, slowing the sending peer (a node's batch
+// acknowledgement may tell a sender its envelopes are stored). Write
+// failures are logged as errors and counted; Server.Stats has the counters,
+// which the server also logs once a minute when they change.
 package mailserver

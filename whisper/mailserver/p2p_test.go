@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -171,5 +172,60 @@ func TestP2PRequestWithTTLZeroRefused(t *testing.T) {
 	}
 	if st := m.server.Stats(); st.Requests != 2 || st.Refused != 1 || st.Served != 1 || st.Sent != 20 {
 		t.Fatalf("stats %+v", st)
+	}
+}
+
+// TestP2PRefusedFloodLog: a peer sending refused requests over devp2p as
+// fast as it can for ten seconds grows the server's log by well under 1 MB
+// (it was one line per request, 60 MB in ten seconds).
+func TestP2PRefusedFloodLog(t *testing.T) {
+	if testing.Short() {
+		t.Skip("ten seconds of flood")
+	}
+	t.Parallel()
+	m := startP2PMailserver(t, Config{SymKey: symKeyFromPassword(t, "status-offline-inbox")}, newMemArchive())
+	payload := EncodeRequest(Request{Lower: baseTime - 3600, Upper: baseTime, Bloom: statusBloom()}, FormatStatus)
+	wrongKey := sealRequest(t, symKeyFromPassword(t, "wrong password"), m.client.key, payload)
+	ttl0 := sealRequest(t, m.server.cfg.SymKey, m.client.key, payload)
+	ttl0.TTL = 0
+	ttl0 = wireCopy(t, ttl0)
+	m.request(t, wrongKey) // waits for the whisper handshake
+
+	const flood = 10 * time.Second
+	end := time.Now().Add(flood)
+	sent := 1
+	for time.Now().Before(end) {
+		env := wrongKey
+		if sent%2 == 1 {
+			env = ttl0
+		}
+		if err := m.client.shh.RequestHistoricMessages(m.node.id(), env); err != nil {
+			t.Fatalf("request %d: %v", sent, err)
+		}
+		sent++
+	}
+	// The server may still be reading what the connection holds.
+	for deadline := time.Now().Add(30 * time.Second); m.server.Stats().Requests != uint64(sent); {
+		if time.Now().After(deadline) {
+			t.Fatalf("server took %d of %d requests", m.server.Stats().Requests, sent)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	waitFor(t, "the last request to end", func() bool {
+		st := m.server.Stats()
+		return st.Refused+st.Dropped == uint64(sent)
+	})
+	st := m.server.Stats()
+	size := m.log.Len()
+	t.Logf("%d requests in %v (%d refused, %d dropped while one was served): %d bytes of log",
+		sent, flood, st.Refused, st.Dropped, size)
+	if st.Refused+st.Dropped != uint64(sent) || st.Served != 0 {
+		t.Fatalf("stats %+v for %d refused requests", st, sent)
+	}
+	if size >= 1<<20 {
+		t.Fatalf("log grew by %d bytes:\n%.2000s", size, m.log.String())
+	}
+	if lines := strings.Count(m.log.String(), "\n"); lines > 5 {
+		t.Fatalf("%d log lines for one peer's refusals within a minute:\n%s", lines, m.log.String())
 	}
 }
