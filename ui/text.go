@@ -4,6 +4,7 @@ import (
 	"hash/fnv"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/gdamore/tcell/v2"
@@ -43,8 +44,13 @@ func sanitizeText(s string, multiline bool) string {
 			b.WriteString("    ")
 		case r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0, r == utf8.RuneError:
 			b.WriteRune('\uFFFD')
-		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
-			// Bidi embedding and isolate controls: dropped.
+		case r == 0x2028, r == 0x2029:
+			// Line and paragraph separators: terminals and the wrapper
+			// disagree on whether they break, so they are spaces here.
+			b.WriteByte(' ')
+		case invisibleFormat(r):
+			// Bidi marks, embeddings and isolates, and other invisible
+			// format characters: dropped.
 		default:
 			b.WriteRune(r)
 		}
@@ -53,6 +59,21 @@ func sanitizeText(s string, multiline bool) string {
 		b.WriteString(" … (truncated)")
 	}
 	return b.String()
+}
+
+// invisibleFormat reports the format characters (Unicode Cf) that are
+// dropped from shown text: the bidi controls (LRM, RLM, ALM, the embeddings,
+// overrides and isolates), which can make a line read in another order than
+// it was written, and the rest, which draw nothing. Zero-width joiners and
+// the tag characters stay: emoji sequences and flags are built with them.
+func invisibleFormat(r rune) bool {
+	switch {
+	case r < 0xad:
+		return false
+	case r == 0x200c, r == 0x200d, r >= 0xe0020 && r <= 0xe007f:
+		return false
+	}
+	return unicode.Is(unicode.Cf, r)
 }
 
 // firstLine returns the first line of s, for one-line notices.
