@@ -127,14 +127,26 @@ func defaultDataDir() string {
 }
 
 func run(opts options) error {
-	if err := os.MkdirAll(opts.dataDir, 0o700); err != nil {
-		return fmt.Errorf("data dir: %w", err)
+	loosened, err := store.PrivateDir(opts.dataDir)
+	if err != nil {
+		return err
 	}
+	// Before any prompt or key creation: a second process on this data dir
+	// fails here at once.
+	lock, err := store.LockDir(opts.dataDir)
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
 	logger, closeLog, err := openLog(opts)
 	if err != nil {
 		return err
 	}
 	defer closeLog()
+	if loosened != 0 {
+		logger.Warn("tightened the data dir's mode", "dir", opts.dataDir, "was", fmt.Sprintf("%#o", loosened), "now", "0700")
+	}
+	crash := &crasher{dataDir: opts.dataDir, log: logger, stderr: os.Stderr, exit: os.Exit}
 
 	if opts.importKey != "" {
 		if _, err := importKey(opts); err != nil {
@@ -150,10 +162,23 @@ func run(opts options) error {
 		fmt.Println(codec.PublicKeyHex(&id.PublicKey))
 		return nil
 	case "serve":
-		return serve(opts, logger)
+		return serve(opts, logger, crash)
 	default:
-		return chat(opts, logger)
+		return chat(opts, logger, crash)
 	}
+}
+
+// stopSignals are the signals that end hush cleanly: the store is flushed
+// and the terminal restored before it exits with status 0.
+var stopSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
+
+// damageWarning is the one line that tells the user the page check found
+// database file name damaged; "" when it found nothing.
+func damageWarning(name string, problems []string) string {
+	if len(problems) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s is damaged: %d problems, first: %s (see hush.log)", name, len(problems), problems[0])
 }
 
 func importKey(opts options) (*ecdsa.PrivateKey, error) {
@@ -187,6 +212,12 @@ func openLog(opts options) (*slog.Logger, func(), error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("open log: %w", err)
 	}
+	// The log names chats and peers: an existing one left readable by
+	// others is tightened (PrivateFile leaves /dev/null and pipes alone).
+	if _, err := store.PrivateFile(path); err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("open log: %w", err)
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(opts.logLevel)); err != nil {
 		f.Close()
@@ -207,7 +238,7 @@ func openLog(opts options) (*slog.Logger, func(), error) {
 }
 
 // startNode builds and starts the embedded whisper node.
-func startNode(opts options, logger *slog.Logger, ms *mailserver.Config, archive mailserver.Archive) (*whisper.Node, *mailserver.Server, error) {
+func startNode(opts options, logger *slog.Logger, crash *crasher, ms *mailserver.Config, archive mailserver.Archive) (*whisper.Node, *mailserver.Server, error) {
 	nodeKey, err := keys.LoadOrCreateNodeKey(opts.dataDir)
 	if err != nil {
 		return nil, nil, err
@@ -228,6 +259,7 @@ func startNode(opts options, logger *slog.Logger, ms *mailserver.Config, archive
 		// A relay is dialed, never dials: every slot takes inbound peers.
 		InboundOnly: opts.command == "serve",
 		Logger:      logger.With("part", "whisper"),
+		OnPanic:     crash.crash,
 	})
 	if err != nil {
 		return nil, nil, err
@@ -247,8 +279,9 @@ func startNode(opts options, logger *slog.Logger, ms *mailserver.Config, archive
 	return node, server, nil
 }
 
-// serve runs a headless relay (and mailserver) until SIGINT or SIGTERM.
-func serve(opts options, logger *slog.Logger) error {
+// serve runs a headless relay (and mailserver) until SIGINT, SIGTERM or
+// SIGHUP.
+func serve(opts options, logger *slog.Logger, crash *crasher) error {
 	var (
 		msCfg   *mailserver.Config
 		archive *store.Store
@@ -259,6 +292,13 @@ func serve(opts options, logger *slog.Logger) error {
 			return err
 		}
 		defer archive.Close()
+		go func() {
+			// The check runs while the node serves; a damaged archive
+			// still serves what it can read.
+			if w := damageWarning("archive.db", archive.Problems()); w != "" {
+				fmt.Fprintln(os.Stderr, "hush: warning:", w)
+			}
+		}()
 		msCfg = &mailserver.Config{
 			SymKey:    codec.SymKeyFromPassword(opts.mailPassword),
 			MinPoW:    opts.mailserverPoW,
@@ -272,17 +312,18 @@ func serve(opts options, logger *slog.Logger) error {
 	if archive != nil {
 		arch = archive
 	}
-	node, server, err := startNode(opts, logger, msCfg, arch)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, stopSignals...)
+	defer signal.Stop(sig)
+	node, server, err := startNode(opts, logger, crash, msCfg, arch)
 	if err != nil {
 		return err
 	}
 	fmt.Println(node.Enode().URLv4())
 	logger.Info("serving", "enode", node.Enode().URLv4(), "archive", opts.archive)
 
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	<-sig
-	logger.Info("stopping")
+	got := <-sig
+	logger.Info("stopping", "signal", got.String())
 	node.Stop()
 	if server != nil {
 		server.Stop()
@@ -291,7 +332,7 @@ func serve(opts options, logger *slog.Logger) error {
 }
 
 // chat runs the interactive client.
-func chat(opts options, logger *slog.Logger) error {
+func chat(opts options, logger *slog.Logger, crash *crasher) error {
 	var mailservers []session.Mailserver
 	for _, raw := range opts.mailservers {
 		ms, err := session.ParseMailserver(raw)
@@ -300,16 +341,25 @@ func chat(opts options, logger *slog.Logger) error {
 		}
 		mailservers = append(mailservers, ms)
 	}
-	id, err := keys.Unlock(opts.dataDir, opts.passwordFile, os.Stdin, os.Stderr)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(filepath.Join(opts.dataDir, "hush.db"), logger.With("part", "store"))
+	// The store opens before the passphrase is asked: its page check runs
+	// in the background meanwhile.
+	dbPath := filepath.Join(opts.dataDir, "hush.db")
+	st, err := store.Open(dbPath, logger.With("part", "store"))
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	node, _, err := startNode(opts, logger, nil, nil)
+	id, err := keys.Unlock(opts.dataDir, opts.passwordFile, os.Stdin, os.Stderr)
+	if err != nil {
+		return err
+	}
+	// Only after the prompt, which handles interrupts itself. A signal from
+	// here on is held until the UI runs, which then stops at once.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, stopSignals...)
+	defer signal.Stop(sigs)
+
+	node, _, err := startNode(opts, logger, crash, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -321,6 +371,7 @@ func chat(opts options, logger *slog.Logger) error {
 		Mailservers:        mailservers,
 		MailserverPassword: opts.mailPassword,
 		Logger:             logger.With("part", "session"),
+		OnPanic:            crash.crash,
 	})
 	if err != nil {
 		return err
@@ -330,9 +381,22 @@ func chat(opts options, logger *slog.Logger) error {
 	}
 	defer mgr.Stop()
 
+	warning := damageWarning(filepath.Base(dbPath), st.Problems())
+	if warning != "" {
+		// Seen once the UI gives the terminal back; the status line shows
+		// it meanwhile.
+		fmt.Fprintln(os.Stderr, "hush: warning:", warning)
+	}
 	screen, err := tcell.NewScreen()
 	if err != nil {
 		return fmt.Errorf("terminal: %w", err)
 	}
-	return ui.New(ui.Config{Session: mgr, Screen: screen, Logger: logger.With("part", "ui"), DataDir: opts.dataDir}).Run()
+	return ui.New(ui.Config{
+		Session: mgr,
+		Screen:  crash.wrap(screen),
+		Logger:  logger.With("part", "ui"),
+		DataDir: opts.dataDir,
+		Signals: sigs,
+		Warning: warning,
+	}).Run()
 }

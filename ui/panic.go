@@ -10,7 +10,7 @@ import (
 // crashed writes a trace file for panic value p and returns the error Run
 // reports. The terminal has already been restored when it runs.
 func (u *UI) crashed(p any, stack []byte) error {
-	path, err := writePanicTrace(u.dataDir, p, stack)
+	path, err := CrashReport(u.dataDir, p, stack)
 	if err != nil {
 		return fmt.Errorf("ui panic: %v (writing trace file failed: %v)", p, err)
 	}
@@ -18,9 +18,10 @@ func (u *UI) crashed(p any, stack []byte) error {
 	return fmt.Errorf("ui panic: %v (trace written to %s)", p, path)
 }
 
-// writePanicTrace writes hush-panic-<time>.txt with the panic value and the
-// goroutine stack into dir (the system temp directory when dir is empty).
-func writePanicTrace(dir string, p any, stack []byte) (string, error) {
+// CrashReport writes hush-panic-<time>.txt (mode 0600) with the panic value
+// and the goroutine stack into dir (the system temp directory when dir is
+// empty) and returns its path. main uses it for panics outside the UI too.
+func CrashReport(dir string, p any, stack []byte) (string, error) {
 	if dir == "" {
 		dir = os.TempDir()
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -21,6 +22,13 @@ type Config struct {
 	Screen  tcell.Screen // injected; main passes tcell.NewScreen(), tests a tcell.SimulationScreen
 	Logger  *slog.Logger // nil discards
 	DataDir string       // where a panic trace file goes
+	// Signals stops the UI like /quit when a value arrives: main passes
+	// signal.Notify's channel for SIGTERM, SIGHUP and SIGINT, so those end
+	// hush with the terminal restored. nil: no signals.
+	Signals <-chan os.Signal
+	// Warning, when set, is shown in the status line as the UI starts
+	// (e.g. a damaged database found at open).
+	Warning string
 }
 
 // UI is the terminal user interface. Create it with New, then call Run.
@@ -28,6 +36,8 @@ type UI struct {
 	session Session
 	log     *slog.Logger
 	dataDir string
+	signals <-chan os.Signal
+	warning string
 	screen  *initOnceScreen
 	app     *tview.Application
 
@@ -73,6 +83,8 @@ func New(cfg Config) *UI {
 		session:    cfg.Session,
 		log:        logger,
 		dataDir:    cfg.DataDir,
+		signals:    cfg.Signals,
+		warning:    cfg.Warning,
 		app:        tview.NewApplication(),
 		currentIdx: -1,
 		space:      make(chan struct{}, 1),
@@ -95,7 +107,8 @@ func New(cfg Config) *UI {
 // Run shows the UI and blocks until /quit or Stop. It restores the terminal
 // before returning. A panic in the UI restores the terminal too, writes a
 // trace file (hush-panic-<time>.txt) into the data directory and comes back
-// as an error naming that file.
+// as an error naming that file. A signal on Config.Signals ends it like
+// /quit: the terminal is restored and Run returns nil.
 func (u *UI) Run() (err error) {
 	if !u.started.CompareAndSwap(false, true) {
 		return errors.New("ui: Run called more than once")
@@ -120,12 +133,16 @@ func (u *UI) Run() (err error) {
 	u.app.EnablePaste(true)
 	u.app.SetRoot(u.root, true)
 	u.loadInitialState()
+	if u.warning != "" {
+		u.showNotice(u.warning, true)
+	}
 
 	stopperDone := make(chan struct{})
 	u.workers.Add(2)
 	go u.pump(u.session.Events())
 	go u.redrawLoop()
 	go u.stopWhenAsked(stopperDone)
+	go u.stopOnSignal()
 
 	runErr := u.app.Run()
 	u.loopDone.Store(true)
@@ -167,6 +184,19 @@ func (u *UI) stopWhenAsked(done chan<- struct{}) {
 		u.stopQueued = true
 		u.app.Stop()
 	})
+}
+
+// stopOnSignal stops the UI when a signal arrives. tcell leaves the
+// terminal in raw mode and the alternate screen when the process dies of a
+// signal; stopping the loop instead lets Run restore it and lets main's
+// deferred shutdown flush the store.
+func (u *UI) stopOnSignal() {
+	select {
+	case sig := <-u.signals:
+		u.log.Info("stopping on signal", "signal", sig.String())
+		u.Stop()
+	case <-u.quit:
+	}
 }
 
 // loadInitialState fills the UI from the session before the loop starts, so
