@@ -193,7 +193,7 @@ func (c *testClock) advance(d time.Duration) {
 }
 
 // waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for !cond() {
@@ -205,7 +205,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 // symKeyFromPassword derives a key the way whisperv6 does for passwords.
-func symKeyFromPassword(t *testing.T, password string) []byte {
+func symKeyFromPassword(t testing.TB, password string) []byte {
 	t.Helper()
 	w := whisperv6.New(nil)
 	id, err := w.AddSymKeyFromPassword(password)
@@ -221,12 +221,12 @@ func symKeyFromPassword(t *testing.T, password string) []byte {
 
 // sealRequest builds a code-126 request envelope as a client would, then
 // round-trips it through RLP as the wire does.
-func sealRequest(t *testing.T, key []byte, src *ecdsa.PrivateKey, payload []byte) *whisperv6.Envelope {
+func sealRequest(t testing.TB, key []byte, src *ecdsa.PrivateKey, payload []byte) *whisperv6.Envelope {
 	t.Helper()
 	return sealRequestTTL(t, key, src, payload, 50)
 }
 
-func sealRequestTTL(t *testing.T, key []byte, src *ecdsa.PrivateKey, payload []byte, ttl uint32) *whisperv6.Envelope {
+func sealRequestTTL(t testing.TB, key []byte, src *ecdsa.PrivateKey, payload []byte, ttl uint32) *whisperv6.Envelope {
 	t.Helper()
 	params := &whisperv6.MessageParams{
 		KeySym: key, Src: src, TTL: ttl, PoW: DefaultMinPoW, WorkTime: 5, Payload: payload,
@@ -242,7 +242,7 @@ func sealRequestTTL(t *testing.T, key []byte, src *ecdsa.PrivateKey, payload []b
 	return wireCopy(t, env)
 }
 
-func wireCopy(t *testing.T, env *whisperv6.Envelope) *whisperv6.Envelope {
+func wireCopy(t testing.TB, env *whisperv6.Envelope) *whisperv6.Envelope {
 	t.Helper()
 	raw, err := rlp.EncodeToBytes(env)
 	if err != nil {
@@ -257,7 +257,7 @@ func wireCopy(t *testing.T, env *whisperv6.Envelope) *whisperv6.Envelope {
 
 // chatEnvelope is a real signed public-chat envelope on topic(name), sent
 // at the given second.
-func chatEnvelope(t *testing.T, name string, sentAt uint32, text string) *whisperv6.Envelope {
+func chatEnvelope(t testing.TB, name string, sentAt uint32, text string) *whisperv6.Envelope {
 	t.Helper()
 	params := &whisperv6.MessageParams{
 		KeySym: chatKey(name), Src: alice(t), Topic: topicOf(name), TTL: 10, Payload: []byte(text),
@@ -280,7 +280,7 @@ func chatKey(name string) []byte {
 	return crypto.Keccak256([]byte("test key for " + name))
 }
 
-func alice(t *testing.T) *ecdsa.PrivateKey {
+func alice(t testing.TB) *ecdsa.PrivateKey {
 	t.Helper()
 	k, err := crypto.ToECDSA(crypto.Keccak256([]byte("alice")))
 	if err != nil {
