@@ -11,6 +11,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/p2p"
+	"github.com/ethereum/go-ethereum/p2p/enode"
 	"github.com/ethereum/go-ethereum/rlp"
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
 )
@@ -219,6 +220,52 @@ func waitDelivered(b *inbox, h [32]byte, timeout time.Duration) bool {
 			}
 		case <-timer.C:
 			return false
+		}
+	}
+}
+
+// BenchmarkWriteTenMiB measures splitting and writing a 10 MiB batch
+// (1,300 envelopes of 8 KB) for a confirming peer, our envelopes among them.
+func BenchmarkWriteTenMiB(b *testing.B) {
+	key, err := crypto.GenerateKey()
+	if err != nil {
+		b.Fatal(err)
+	}
+	n, err := New(Config{NodeKey: key})
+	if err != nil {
+		b.Fatal(err)
+	}
+	envs := make([]*whisperv6.Envelope, 1300)
+	now := time.Now()
+	for i := range envs {
+		envs[i] = sealTestEnvelope(b, topicOf("bench"), 8*1024, 120, now)
+		if i%10 == 0 {
+			n.own.add(envs[i].Hash(), now.Add(time.Minute), now)
+		}
+	}
+	body, err := rlp.EncodeToBytes(envs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ours, theirs := p2p.MsgPipe()
+	defer ours.Close()
+	go func() {
+		for {
+			msg, err := theirs.ReadMsg()
+			if err != nil {
+				return
+			}
+			msg.Discard()
+		}
+	}()
+	l := &link{id: enode.ID{1}, rw: ours, closed: make(chan struct{}), slot: make(chan struct{}, 1)}
+	l.confirms.Store(true)
+	ic := &interceptor{node: n, link: l, rw: ours, handshaken: true}
+	b.SetBytes(int64(len(body)))
+	b.ResetTimer()
+	for range b.N {
+		if err := ic.WriteMsg(p2p.Msg{Code: codeMessages, Size: uint32(len(body)), Payload: bytes.NewReader(body)}); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
