@@ -336,13 +336,16 @@ func (s *Server) sendPage(peerID []byte, r Request, lower, upper uint32, limit i
 	if bytes.Compare(from, to) >= 0 {
 		return p, nil // a cursor past the range: nothing left to send
 	}
+	// A damaged archive must not cost a log line per envelope per request.
+	var bad damage
+	defer bad.report(s)
 	var lastKey []byte
 	for {
 		if s.isStopping() {
 			return p, errors.New("server stopping")
 		}
 		// One extra match beyond the limit answers "is there more?".
-		items, resume, err := s.collect(from, to, r.Bloom, limit-p.sent+1)
+		items, resume, err := s.collect(from, to, r.Bloom, limit-p.sent+1, &bad)
 		if err != nil {
 			return p, err
 		}
@@ -356,7 +359,7 @@ func (s *Server) sendPage(peerID []byte, r Request, lower, upper uint32, limit i
 			// and is not needed to send it on.
 			var env whisperv6.Envelope
 			if err := rlp.DecodeBytes(item.raw, (*plainEnvelope)(&env)); err != nil {
-				s.log.Warn("archived envelope unreadable; skipped", "key", hex.EncodeToString(item.key), "err", err)
+				bad.note(item.key, err)
 				continue
 			}
 			if err := s.sender.SendDirect(peerID, &env); err != nil {
@@ -376,7 +379,7 @@ func (s *Server) sendPage(peerID []byte, r Request, lower, upper uint32, limit i
 // collect reads up to want matching pairs (fewer if they pass
 // scanChunkBytes) from [from, to). resume is where the next chunk starts,
 // or nil when the range is exhausted.
-func (s *Server) collect(from, to, bloom []byte, want int) (items []archiveItem, resume []byte, err error) {
+func (s *Server) collect(from, to, bloom []byte, want int, bad *damage) (items []archiveItem, resume []byte, err error) {
 	want = min(want, scanChunkCount)
 	size := 0
 	var lastKey []byte
@@ -384,7 +387,7 @@ func (s *Server) collect(from, to, bloom []byte, want int) (items []archiveItem,
 	err = s.archive.ArchiveScan(from, to, func(key, raw []byte) bool {
 		lastKey = append(lastKey[:0], key...)
 		if len(key) != KeyLength {
-			s.log.Warn("archive key of wrong length; skipped", "key", hex.EncodeToString(key))
+			bad.note(key, fmt.Errorf("key of %d bytes", len(key)))
 			return true
 		}
 		if !BloomMatch(bloom, whisperv6.TopicToBloom(whisperv6.BytesToTopic(key[CursorLength:]))) {
@@ -403,6 +406,26 @@ func (s *Server) collect(from, to, bloom []byte, want int) (items []archiveItem,
 		resume = append(lastKey, 0)
 	}
 	return items, resume, nil
+}
+
+// damage counts the archive rows a page skipped as unreadable.
+type damage struct {
+	count int
+	first string // the first one's key
+	err   error  // and why
+}
+
+func (d *damage) note(key []byte, err error) {
+	if d.count == 0 {
+		d.first, d.err = hex.EncodeToString(key), err
+	}
+	d.count++
+}
+
+func (d *damage) report(s *Server) {
+	if d.count > 0 {
+		s.log.Warn("archived envelopes unreadable; skipped", "count", d.count, "first-key", d.first, "err", d.err)
+	}
 }
 
 // plainEnvelope has whisperv6.Envelope's fields without its DecodeRLP.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ecdsa"
 	"encoding/hex"
+	"log/slog"
 	"math"
 	"sort"
 	"strings"
@@ -434,7 +435,8 @@ func TestServePanicDoesNotKillServer(t *testing.T) {
 }
 
 func TestServeSkipsDamagedArchiveRows(t *testing.T) {
-	h := newHarness(t, Config{})
+	var logged lockedBuffer
+	h := newHarness(t, Config{Logger: slog.New(slog.NewTextHandler(&logged, nil))})
 	good := chatEnvelope(t, "status", baseTime-10, "fine")
 	h.store(good)
 	topic := topicOf("status")
@@ -446,6 +448,10 @@ func TestServeSkipsDamagedArchiveRows(t *testing.T) {
 	_, got, c := h.ask("peer-a", EncodeRequest(Request{Lower: baseTime - 60, Upper: baseTime, Bloom: statusBloom()}, FormatStatus))
 	if !hashesEqual(got, []common.Hash{good.Hash()}) || c.Err != "" {
 		t.Fatalf("got %x, %+v", got, c)
+	}
+	// One line per page, however many rows are damaged.
+	if n := strings.Count(logged.String(), "unreadable"); n != 1 || !strings.Contains(logged.String(), "count=2 first-key=") {
+		t.Fatalf("%d lines about damaged rows:\n%s", n, logged.String())
 	}
 }
 
