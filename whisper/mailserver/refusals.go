@@ -42,8 +42,9 @@ func newRefusalLog(log *slog.Logger) *refusalLog {
 }
 
 // note records a refusal of kind (a stable short text) from peer at now;
-// detail is the full reason, logged when it opens a window.
-func (l *refusalLog) note(now time.Time, peerID []byte, requestID string, kind string, detail error) {
+// detail is the full reason, logged with the request's id when it opens a
+// window (only then is requestID's String called).
+func (l *refusalLog) note(now time.Time, peerID []byte, requestID fmt.Stringer, kind string, detail error) {
 	id := string(peerID)
 	l.mu.Lock()
 	w := l.peers[id]
@@ -70,7 +71,7 @@ func (l *refusalLog) note(now time.Time, peerID []byte, requestID string, kind s
 
 	l.write(ended)
 	if opens {
-		l.log.Info("request refused", "peer", peerName(id), "request", requestID, "reason", detail,
+		l.log.Info("request refused", "peer", peerName(id), "request", requestID.String(), "reason", detail,
 			"note", "further refusals from this peer are counted for a minute")
 	}
 }

@@ -115,7 +115,7 @@ func TestRefusalLogWindows(t *testing.T) {
 	l := newRefusalLog(slog.New(slog.NewTextHandler(&logged, nil)))
 	at := time.Unix(baseTime, 0)
 	for i := range 3 * 60 * 100 { // three minutes, 100 a second
-		l.note(at.Add(time.Duration(i)*10*time.Millisecond), []byte("peer-a"), "0x01", "rate limited", errRateLimited)
+		l.note(at.Add(time.Duration(i)*10*time.Millisecond), []byte("peer-a"), stringer("0x01"), "rate limited", errRateLimited)
 	}
 	l.flush(at.Add(10*time.Minute), false)
 	lines := strings.Split(strings.TrimSpace(logged.String()), "\n")
@@ -133,7 +133,7 @@ func TestRefusalLogBoundsPeers(t *testing.T) {
 	l := newRefusalLog(slog.New(slog.NewTextHandler(&logged, nil)))
 	at := time.Unix(baseTime, 0)
 	for i := range maxRefusalPeers + 500 {
-		l.note(at, []byte(fmt.Sprint("peer-", i)), "0x01", "rate limited", errRateLimited)
+		l.note(at, []byte(fmt.Sprint("peer-", i)), stringer("0x01"), "rate limited", errRateLimited)
 	}
 	if len(l.peers) != maxRefusalPeers+1 {
 		t.Fatalf("%d windows open", len(l.peers))
@@ -146,3 +146,7 @@ func TestRefusalLogBoundsPeers(t *testing.T) {
 		t.Fatalf("%d windows left after a final flush", len(l.peers))
 	}
 }
+
+type stringer string
+
+func (s stringer) String() string { return string(s) }

@@ -91,7 +91,8 @@ func (s *Server) deliver(peerID []byte, req *whisperv6.Envelope) {
 		s.mu.Unlock()
 		s.counters.requests.Add(1)
 		s.counters.dropped.Add(1)
-		s.refusals.note(s.cfg.Now(), peerID, req.Hash().Hex(), errBusy.Error(), fmt.Errorf("dropped: %w", errBusy))
+		// Hashing a dropped request would cost as much as reading it again.
+		s.refusals.note(s.cfg.Now(), peerID, lazyHash{req}, errBusy.Error(), fmt.Errorf("dropped: %w", errBusy))
 		return
 	}
 	s.inFlight[id] = true
@@ -448,12 +449,17 @@ func scanEnd(upper uint32) []byte {
 // as it can; each must not cost a log line).
 func (s *Server) refuse(now time.Time, peerID []byte, requestID common.Hash, reason error) {
 	s.counters.refused.Add(1)
-	s.refusals.note(now, peerID, requestID.Hex(), refusalKind(reason), reason)
+	s.refusals.note(now, peerID, requestID, refusalKind(reason), reason)
 	payload := EncodeCompletion(Completion{RequestID: requestID, Err: reason.Error()})
 	if err := s.sender.SendCompletion(peerID, payload); err != nil {
 		s.log.Debug("send error reply", "peer", shortID(peerID), "err", err)
 	}
 }
+
+// lazyHash prints an envelope's hash, computed when printed.
+type lazyHash struct{ env *whisperv6.Envelope }
+
+func (h lazyHash) String() string { return h.env.Hash().Hex() }
 
 func shortID(peerID []byte) string {
 	return hex.EncodeToString(peerID[:min(len(peerID), 8)])
