@@ -1,6 +1,7 @@
 package mailserver
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -10,6 +11,42 @@ import (
 
 type archiveItem struct {
 	key, raw []byte
+	// synced, on an item without key, asks the writer to write what it
+	// holds and close the channel (Sync).
+	synced chan struct{}
+}
+
+// errArchiveStopped is Sync's answer once Stop began.
+var errArchiveStopped = errors.New("archive stopped")
+
+// Sync waits until every envelope handed to Archive before the call is
+// written, and reports an error if a write attempted after since failed
+// (so possibly one of them): a node that acknowledges a batch of
+// envelopes as stored can pass the time the batch arrived, and acknowledge
+// only when Sync returns nil. It waits at most one flush interval plus a
+// write, and for room in the queue as Archive does.
+func (s *Server) Sync(since time.Time) error {
+	done := make(chan struct{})
+	s.queueMu.RLock()
+	if s.queueClosed {
+		s.queueMu.RUnlock()
+		return errArchiveStopped
+	}
+	select {
+	case s.queue <- archiveItem{synced: done}:
+	case <-s.stopping:
+		s.queueMu.RUnlock()
+		return errArchiveStopped
+	}
+	s.queueMu.RUnlock()
+	<-done // the writer, or Stop's drain, closes it
+	s.failMu.Lock()
+	failed := s.lastFailure
+	s.failMu.Unlock()
+	if !failed.IsZero() && !failed.Before(since) {
+		return fmt.Errorf("archive write failed at %s", failed.UTC().Format(time.TimeOnly))
+	}
+	return nil
 }
 
 // Archive queues env for storage (whisperv6.MailServer). A peer's
@@ -70,6 +107,13 @@ func (s *Server) writeArchive() {
 	for {
 		select {
 		case item := <-s.queue:
+			if item.synced != nil {
+				timer.Stop()
+				s.flush(batch)
+				batch = batch[:0]
+				close(item.synced)
+				continue
+			}
 			if len(batch) == 0 {
 				timer.Reset(archiveFlushInterval)
 			}
@@ -95,6 +139,12 @@ func (s *Server) drainQueue(batch []archiveItem) []archiveItem {
 	for {
 		select {
 		case item := <-s.queue:
+			if item.synced != nil {
+				s.flush(batch)
+				batch = batch[:0]
+				close(item.synced)
+				continue
+			}
 			batch = append(batch, item)
 			if len(batch) >= archiveBatchSize {
 				s.flush(batch)
@@ -130,7 +180,11 @@ func (s *Server) write(batch []archiveItem) {
 	for i, item := range batch {
 		keys[i], raws[i] = item.key, item.raw
 	}
+	attempt := time.Now()
 	if err := s.put(keys, raws); err != nil {
+		s.failMu.Lock()
+		s.lastFailure = attempt
+		s.failMu.Unlock()
 		s.counters.archiveFailed.Add(uint64(len(batch)))
 		s.log.Error("archive envelopes: lost", "count", len(batch), "err", err)
 		return

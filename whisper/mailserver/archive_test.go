@@ -5,7 +5,9 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/rlp"
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
@@ -165,5 +167,67 @@ func TestStopFlushesQueue(t *testing.T) {
 	s.Stop()
 	if a.count() != 300 {
 		t.Fatalf("archived %d of 300 at Stop", a.count())
+	}
+}
+
+// Sync returns once what Archive took before it is written.
+func TestSyncWaitsForWrite(t *testing.T) {
+	a := &gatedArchive{memArchive: newMemArchive(), gate: make(chan struct{})}
+	s := New(Config{}, a, &recordingSender{})
+	s.Start()
+	defer s.Stop()
+	since := time.Now()
+	for i := range 3 {
+		s.Archive(testEnvelope(i))
+	}
+	synced := make(chan error, 1)
+	go func() { synced <- s.Sync(since) }()
+	waitFor(t, "the writer to hold the envelopes", func() bool { return len(s.queue) == 0 })
+	select {
+	case err := <-synced:
+		t.Fatalf("Sync returned (%v) before the write", err)
+	default:
+	}
+	close(a.gate)
+	if err := <-synced; err != nil || a.count() != 3 {
+		t.Fatalf("Sync: %v with %d archived", err, a.count())
+	}
+}
+
+// flakyArchive fails its writes while failing is set.
+type flakyArchive struct {
+	*memArchive
+	failing atomic.Bool
+}
+
+func (f *flakyArchive) ArchivePut(keys, raws [][]byte) error {
+	if f.failing.Load() {
+		return errors.New("database or disk is full")
+	}
+	return f.memArchive.ArchivePut(keys, raws)
+}
+
+// Sync reports a failed write of what it waited for, and not one that
+// came before since.
+func TestSyncReportsFailedWrite(t *testing.T) {
+	a := &flakyArchive{memArchive: newMemArchive()}
+	a.failing.Store(true)
+	s := New(Config{}, a, &recordingSender{})
+	s.Start()
+	defer s.Stop()
+	since := time.Now()
+	s.Archive(testEnvelope(1))
+	if err := s.Sync(since); err == nil || a.count() != 0 {
+		t.Fatalf("Sync after a failed write: %v, %d archived", err, a.count())
+	}
+	a.failing.Store(false)
+	since = time.Now()
+	s.Archive(testEnvelope(2))
+	if err := s.Sync(since); err != nil || a.count() != 1 {
+		t.Fatalf("Sync after a good write: %v, %d archived", err, a.count())
+	}
+	s.Stop()
+	if err := s.Sync(time.Now()); !errors.Is(err, errArchiveStopped) {
+		t.Fatalf("Sync after Stop: %v", err)
 	}
 }

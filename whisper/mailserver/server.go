@@ -115,9 +115,11 @@ type Server struct {
 	queueMu       sync.RWMutex
 	queueClosed   bool
 	sealed        chan struct{}
-	waiting       atomic.Int64  // Archive calls waiting for room now
-	waitsLogged   uint64        // counters.archiveWaits when the writer last logged it
-	waitsLoggedAt time.Time     // and when
+	waiting       atomic.Int64 // Archive calls waiting for room now
+	waitsLogged   uint64       // counters.archiveWaits when the writer last logged it
+	waitsLoggedAt time.Time    // and when
+	failMu        sync.Mutex
+	lastFailure   time.Time     // when the last failed archive write began
 	stopping      chan struct{} // closed by Stop
 	writerDone    chan struct{} // closed when the writer has flushed and exited
 
