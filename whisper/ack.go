@@ -4,7 +4,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/p2p/enode"
+	"github.com/ethereum/go-ethereum/rlp"
 )
 
 // Ack says that a peer has taken envelopes we posted (through Post) and
@@ -167,10 +169,29 @@ func (s *sentBatches) take(hash [32]byte, now time.Time) *sentBatch {
 }
 
 // ownEnvelopes remembers the envelopes this node posted, until they
-// expire, so that acknowledgements name only those.
+// expire, so that acknowledgements name only those. They are looked up by
+// the first bytes of their encoding (which include the start of the
+// ciphertext, random for every envelope), so that a relay's large batches
+// are not hashed envelope by envelope just to find none of ours.
 type ownEnvelopes struct {
 	mu sync.Mutex
-	m  map[[32]byte]time.Time // envelope hash → when to forget it
+	m  map[ownPrefix]ownEnvelope
+}
+
+// ownPrefixLen covers an envelope's header and at least 40 bytes of its data.
+const ownPrefixLen = 64
+
+type ownPrefix [ownPrefixLen]byte
+
+type ownEnvelope struct {
+	hash  [32]byte
+	until time.Time // when to forget it
+}
+
+func prefixOf(raw []byte) ownPrefix {
+	var p ownPrefix
+	copy(p[:], raw)
+	return p
 }
 
 // Bounds of the own-envelope set: it is pruned of expired entries past
@@ -182,46 +203,48 @@ const (
 	ownGrace        = 30 * time.Second // past the envelope's expiry
 )
 
-// add remembers hash until expiry (plus a grace); false if the set is full.
-func (o *ownEnvelopes) add(hash [32]byte, expiry time.Time, now time.Time) bool {
+// add remembers the envelope encoded as raw until expiry (plus a grace);
+// false if the set is full.
+func (o *ownEnvelopes) add(raw []byte, expiry time.Time, now time.Time) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.m == nil {
-		o.m = make(map[[32]byte]time.Time)
+		o.m = make(map[ownPrefix]ownEnvelope)
 	}
 	if len(o.m) >= ownPruneAt {
-		for h, until := range o.m {
-			if now.After(until) {
-				delete(o.m, h)
+		for p, e := range o.m {
+			if now.After(e.until) {
+				delete(o.m, p)
 			}
 		}
 	}
 	if len(o.m) >= maxOwnEnvelopes {
 		return false
 	}
-	o.m[hash] = expiry.Add(ownGrace)
+	o.m[prefixOf(raw)] = ownEnvelope{hash: crypto.Keccak256Hash(raw), until: expiry.Add(ownGrace)}
 	return true
 }
 
-func (o *ownEnvelopes) remove(hash [32]byte) {
+func (o *ownEnvelopes) remove(raw []byte) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	delete(o.m, hash)
+	delete(o.m, prefixOf(raw))
 }
 
-func (o *ownEnvelopes) empty() bool {
+// filter returns the hashes of the envelopes in raws that are ours.
+func (o *ownEnvelopes) filter(raws []rlp.RawValue) [][32]byte {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return len(o.m) == 0
-}
-
-// filter returns the hashes of hashes that are ours.
-func (o *ownEnvelopes) filter(hashes [][32]byte) [][32]byte {
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	if len(o.m) == 0 {
+		return nil
+	}
 	var out [][32]byte
-	for _, h := range hashes {
-		if _, ok := o.m[h]; ok {
+	for _, raw := range raws {
+		e, ok := o.m[prefixOf(raw)]
+		if !ok {
+			continue
+		}
+		if h := crypto.Keccak256Hash(raw); h == e.hash {
 			out = append(out, h)
 		}
 	}

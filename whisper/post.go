@@ -83,11 +83,11 @@ func (n *Node) Post(p Post) ([32]byte, error) {
 	}
 	hash := env.Hash()
 	// Remembered before whisperv6 has it: a peer may be sent it at once.
-	if !n.own.add(hash, time.Unix(int64(env.Expiry), 0), time.Now()) {
+	if !n.own.add(raw, time.Unix(int64(env.Expiry), 0), time.Now()) {
 		n.log.Warn("too many envelopes in flight to track; this one will not be acknowledged", "envelope", hash.Hex())
 	}
 	if err := n.shh.Send(env); err != nil {
-		n.own.remove(hash)
+		n.own.remove(raw)
 		return [32]byte{}, fmt.Errorf("post: send envelope: %w", err)
 	}
 	return hash, nil

@@ -70,14 +70,7 @@ func (ic *interceptor) writeBatch(envelopes []rlp.RawValue) error {
 	if err != nil {
 		return fmt.Errorf("encode outgoing envelopes: %w", err)
 	}
-	var own [][32]byte
-	if !ic.node.own.empty() {
-		hashes := make([][32]byte, len(envelopes))
-		for i, raw := range envelopes {
-			hashes[i] = crypto.Keccak256Hash(raw)
-		}
-		own = ic.node.own.filter(hashes)
-	}
+	own := ic.node.own.filter(envelopes)
 	confirms := ic.link.confirms.Load()
 	if confirms {
 		ic.link.sent.add(crypto.Keccak256Hash(body), own, time.Now())

@@ -240,7 +240,11 @@ func BenchmarkWriteTenMiB(b *testing.B) {
 	for i := range envs {
 		envs[i] = sealTestEnvelope(b, topicOf("bench"), 8*1024, 120, now)
 		if i%10 == 0 {
-			n.own.add(envs[i].Hash(), now.Add(time.Minute), now)
+			raw, err := rlp.EncodeToBytes(envs[i])
+			if err != nil {
+				b.Fatal(err)
+			}
+			n.own.add(raw, now.Add(time.Minute), now)
 		}
 	}
 	body, err := rlp.EncodeToBytes(envs)
