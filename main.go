@@ -381,22 +381,33 @@ func chat(opts options, logger *slog.Logger, crash *crasher) error {
 	}
 	defer mgr.Stop()
 
-	warning := damageWarning(filepath.Base(dbPath), st.Problems())
-	if warning != "" {
-		// Seen once the UI gives the terminal back; the status line shows
-		// it meanwhile.
-		fmt.Fprintln(os.Stderr, "hush: warning:", warning)
-	}
+	// The page check may still be running on a large store: its finding
+	// goes to the status line when it comes.
+	warnings := make(chan string, 1)
+	go func() {
+		if w := damageWarning(filepath.Base(dbPath), st.Problems()); w != "" {
+			warnings <- w
+		}
+	}()
 	screen, err := tcell.NewScreen()
 	if err != nil {
 		return fmt.Errorf("terminal: %w", err)
 	}
-	return ui.New(ui.Config{
-		Session: mgr,
-		Screen:  crash.wrap(screen),
-		Logger:  logger.With("part", "ui"),
-		DataDir: opts.dataDir,
-		Signals: sigs,
-		Warning: warning,
+	err = ui.New(ui.Config{
+		Session:  mgr,
+		Screen:   crash.wrap(screen),
+		Logger:   logger.With("part", "ui"),
+		DataDir:  opts.dataDir,
+		Signals:  sigs,
+		Warnings: warnings,
 	}).Run()
+	// And, once the terminal is back, to stderr, where it stays.
+	select {
+	case <-st.Checked():
+		if w := damageWarning(filepath.Base(dbPath), st.Problems()); w != "" {
+			fmt.Fprintln(os.Stderr, "hush: warning:", w)
+		}
+	default:
+	}
+	return err
 }

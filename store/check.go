@@ -15,9 +15,9 @@ const maxCheckProblems = 10
 // every page of the file and verifies the b-trees (without integrity_check's
 // comparison of every index against its table, which costs several times as
 // much). It takes about 130 ms per 100,000 messages with the file in the
-// page cache (BenchmarkQuickCheck), too long to hold up every start of a
-// large store, so Open does not wait for it; Problems does. Close cuts it
-// short.
+// page cache and about 4 s for 1,000,000 on a busy machine
+// (BenchmarkQuickCheck), too long to hold up every start of a large store,
+// so Open does not wait for it; Problems does. Close cuts it short.
 func (s *Store) checkPages(ctx context.Context, path string) {
 	defer close(s.checkDone)
 	start := time.Now()
@@ -59,6 +59,10 @@ func (s *Store) quickCheck(ctx context.Context) []string {
 	}
 	return problems
 }
+
+// Checked is closed when the page check Open started has ended; Problems
+// then returns at once.
+func (s *Store) Checked() <-chan struct{} { return s.checkDone }
 
 // Problems waits for the page check Open started and lists what it found
 // wrong with the database file (at most a few entries); nil when the file is

@@ -3,7 +3,6 @@ package ui
 import (
 	"os"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -13,31 +12,26 @@ import (
 
 // TestSignalStopsUI: a SIGTERM on Config.Signals ends Run with nil and the
 // terminal finalised (tcell's simulation drops its cells on Fini), the way
-// main shuts down on SIGTERM, SIGHUP and SIGINT. The start-up warning shows
-// in the status line before that.
+// main shuts down on SIGTERM, SIGHUP and SIGINT. A warning sent while the
+// UI runs shows in the status line before that.
 func TestSignalStopsUI(t *testing.T) {
 	screen := tcell.NewSimulationScreen("UTF-8")
 	sigs := make(chan os.Signal, 1)
 	const warning = "hush.db is damaged"
-	u := New(Config{Session: newFakeSession(publicChat("status")), Screen: screen, Signals: sigs, DataDir: t.TempDir(), Warning: warning})
-	// The test reads the screen only after the first draw: tcell's
-	// simulation does not lock its Init against readers.
-	drawn := make(chan struct{})
-	var once sync.Once
-	u.app.SetAfterDrawFunc(func(tcell.Screen) { once.Do(func() { close(drawn) }) })
+	warnings := make(chan string, 1)
+	u := New(Config{Session: newFakeSession(publicChat("status")), Screen: screen, Signals: sigs, DataDir: t.TempDir(), Warnings: warnings})
 	done := make(chan error, 1)
 	go func() { done <- u.Run() }()
-	select {
-	case <-drawn:
-	case err := <-done:
-		t.Fatalf("Run returned before the signal: %v", err)
-	case <-time.After(waitLimit):
-		t.Fatal("the UI never drew")
-	}
+	warnings <- warning
 	deadline := time.Now().Add(waitLimit)
-	for !strings.Contains(simText(screen), warning) {
+	for !strings.Contains(loopText(t, u, screen), warning) {
+		select {
+		case err := <-done:
+			t.Fatalf("Run returned before the signal: %v", err)
+		default:
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the warning never showed; screen:\n%s", simText(screen))
+			t.Fatalf("the warning never showed; screen:\n%s", loopText(t, u, screen))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -53,6 +47,21 @@ func TestSignalStopsUI(t *testing.T) {
 	}
 	if w, h := screen.Size(); w != 0 || h != 0 {
 		t.Fatalf("screen not finalised: still %dx%d", w, h)
+	}
+}
+
+// loopText reads the screen on the UI loop, where tview draws: tcell's
+// simulation hands out its cells without a lock.
+func loopText(t *testing.T, u *UI, s tcell.SimulationScreen) string {
+	t.Helper()
+	text := make(chan string, 1)
+	go u.app.QueueUpdate(func() { text <- simText(s) })
+	select {
+	case got := <-text:
+		return got
+	case <-time.After(waitLimit):
+		t.Fatal("the UI loop did not run a queued update")
+		return ""
 	}
 }
 

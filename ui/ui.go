@@ -26,20 +26,20 @@ type Config struct {
 	// signal.Notify's channel for SIGTERM, SIGHUP and SIGINT, so those end
 	// hush with the terminal restored. nil: no signals.
 	Signals <-chan os.Signal
-	// Warning, when set, is shown in the status line as the UI starts
-	// (e.g. a damaged database found at open).
-	Warning string
+	// Warnings are shown in the status line as they arrive (e.g. a damaged
+	// database, found by the check that runs while hush starts).
+	Warnings <-chan string
 }
 
 // UI is the terminal user interface. Create it with New, then call Run.
 type UI struct {
-	session Session
-	log     *slog.Logger
-	dataDir string
-	signals <-chan os.Signal
-	warning string
-	screen  *initOnceScreen
-	app     *tview.Application
+	session  Session
+	log      *slog.Logger
+	dataDir  string
+	signals  <-chan os.Signal
+	warnings <-chan string
+	screen   *initOnceScreen
+	app      *tview.Application
 
 	root     *layout
 	list     *chatList
@@ -84,7 +84,7 @@ func New(cfg Config) *UI {
 		log:        logger,
 		dataDir:    cfg.DataDir,
 		signals:    cfg.Signals,
-		warning:    cfg.Warning,
+		warnings:   cfg.Warnings,
 		app:        tview.NewApplication(),
 		currentIdx: -1,
 		space:      make(chan struct{}, 1),
@@ -133,14 +133,12 @@ func (u *UI) Run() (err error) {
 	u.app.EnablePaste(true)
 	u.app.SetRoot(u.root, true)
 	u.loadInitialState()
-	if u.warning != "" {
-		u.showNotice(u.warning, true)
-	}
 
 	stopperDone := make(chan struct{})
-	u.workers.Add(2)
+	u.workers.Add(3)
 	go u.pump(u.session.Events())
 	go u.redrawLoop()
+	go u.showWarnings()
 	go u.stopWhenAsked(stopperDone)
 	go u.stopOnSignal()
 
@@ -196,6 +194,24 @@ func (u *UI) stopOnSignal() {
 		u.log.Info("stopping on signal", "signal", sig.String())
 		u.Stop()
 	case <-u.quit:
+	}
+}
+
+// showWarnings puts each line from Config.Warnings into the status line.
+func (u *UI) showWarnings() {
+	defer u.workers.Done()
+	defer u.guard()
+	for {
+		select {
+		case <-u.quit:
+			return
+		case w, ok := <-u.warnings:
+			if !ok {
+				return
+			}
+			u.log.Warn("warning shown", "text", w)
+			u.app.QueueUpdateDraw(func() { u.showNotice(sanitizeText(firstLine(w), false), true) })
+		}
 	}
 }
 
