@@ -175,7 +175,7 @@ func pipeInterceptor(t *testing.T, n *Node, confirms bool) (*interceptor, p2p.Ms
 	t.Cleanup(func() { ours.Close() })
 	l := &link{id: enode.ID{1}, rw: ours, closed: make(chan struct{}), slot: make(chan struct{}, 1)}
 	l.confirms.Store(confirms)
-	return &interceptor{node: n, link: l, rw: ours, trusted: true, handshaken: true}, theirs
+	return &interceptor{node: n, link: l, rw: ours, handshaken: true}, theirs
 }
 
 func TestMessagesResponseNamesRefusedEnvelopes(t *testing.T) {

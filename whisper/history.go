@@ -119,8 +119,8 @@ func (n *Node) RequestHistory(ctx context.Context, peer enode.ID, req HistoryReq
 	}
 	l.begin(pr)
 	// whisperv6's RequestHistoricMessages would do the same and also set
-	// the peer's trusted flag from this goroutine, racing its reader; the
-	// interceptor sets that flag on the peer goroutine instead.
+	// the peer's trusted flag from this goroutine, racing its reader; hush
+	// needs no such flag, as direct envelopes never reach whisperv6.
 	if err := p2p.Send(l.rw, codeRequest, env); err != nil {
 		l.end(pr, time.Now())
 		return page, fmt.Errorf("request history: send request: %w", err)

@@ -61,8 +61,8 @@ type Node struct {
 	static  map[enode.ID]*enode.Node
 	links   map[enode.ID]*link
 
-	subs   subscriptions
-	direct *hashRing // envelopes that came in by code 127
+	subs subscriptions
+	recv receiver // hush's receive side: opening, screening, delivery (receive.go)
 
 	received    chan Received
 	peerChanges chan int
@@ -110,7 +110,6 @@ func New(cfg Config) (*Node, error) {
 		log:         logger,
 		static:      make(map[enode.ID]*enode.Node),
 		links:       make(map[enode.ID]*link),
-		direct:      newHashRing(directMemory),
 		received:    make(chan Received, receivedBuffer),
 		peerChanges: make(chan int, peerChangesBuffer),
 		acks:        make(chan Ack, acksBuffer),
@@ -119,6 +118,7 @@ func New(cfg Config) (*Node, error) {
 		quit:        make(chan struct{}),
 	}
 	n.subs.init()
+	n.recv.init(n)
 	n.offlineInboxKey = sync.OnceValue(func() []byte { return codec.SymKeyFromPassword(OfflineInboxPassword) })
 
 	// The minimum PoW goes in through the config rather than
@@ -127,6 +127,8 @@ func New(cfg Config) (*Node, error) {
 		MaxMessageSize:     whisperv6.DefaultMaxMessageSize,
 		MinimumAcceptedPOW: cfg.MinPoW,
 	})
+	// Every envelope whisperv6 pools passes the hook, which delivers it.
+	n.shh.RegisterServer(poolHook{n})
 
 	for _, p := range cfg.Peers {
 		if p != nil {
@@ -140,10 +142,10 @@ func New(cfg Config) (*Node, error) {
 // RegisterMailServer makes this node answer history requests (code 126)
 // with ms. Call it before Start.
 func (n *Node) RegisterMailServer(ms whisperv6.MailServer) {
-	n.shh.RegisterServer(ms)
+	n.recv.mailserver = ms // behind the node's own hook (receive.go)
 }
 
-// Start starts whisperv6, the devp2p server and the delivery loop. A node
+// Start starts whisperv6, the devp2p server and the node's loops. A node
 // starts once; Start after Stop is an error.
 func (n *Node) Start() error {
 	n.mu.Lock()
@@ -186,8 +188,7 @@ func (n *Node) Start() error {
 	n.srv = srv
 	n.started, n.stopped = true, false
 
-	n.wg.Add(3)
-	go n.deliverLoop()
+	n.wg.Add(2)
 	go n.redial.loop()
 	go n.ackLoop()
 	n.log.Info("whisper node started", "enode", n.srv.Self().URLv4(), "static_peers", len(statics))
@@ -269,6 +270,18 @@ func (n *Node) PeerChanges() <-chan int {
 
 // Received yields decrypted messages of all subscriptions. The channel is
 // never closed; stop reading after Stop.
+//
+// Ordering: the envelopes of a history page are put on this channel
+// before the completion that follows them on the peer's stream is read,
+// so when RequestHistory returns a page (status format, which ends with a
+// completion), every envelope it accepted for that page is already in the
+// channel or taken from it. A geth-format page ends after a quiet period
+// instead; its envelopes are in the channel unless putting them waited
+// longer than that period.
+//
+// The node waits while the channel is full: the peer whose envelopes are
+// being delivered is held back (nothing is dropped), so a reader that
+// stops reading stalls delivery until it reads again or the node stops.
 func (n *Node) Received() <-chan Received {
 	return n.received
 }

@@ -2,19 +2,14 @@ package whisper
 
 import (
 	"crypto/ecdsa"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"sync"
 	"time"
 
-	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
 )
-
-// pollInterval is how often the delivery loop empties whisperv6's filters.
-// whisperv6 v1.9.15 filters can only be polled (Filter.Retrieve); an empty
-// poll is a lock and a map swap per filter, so a short interval costs
-// little and keeps delivery latency well under what a person notices.
-const pollInterval = 15 * time.Millisecond
 
 // Received is a decrypted message of one of our subscriptions.
 type Received struct {
@@ -27,25 +22,31 @@ type Received struct {
 	Direct       bool             // came from a mailserver (code 127), not gossip
 }
 
-// subscription is one installed whisperv6 filter and the key it opens.
+// subscription is one key envelopes on a topic are opened with.
 type subscription struct {
 	id     string
 	topic  whisperv6.TopicType
 	symKey []byte            // or
 	key    *ecdsa.PrivateKey // exactly one is set
-	filter *whisperv6.Filter
 }
 
-// subscriptions indexes the node's filters by id (for delivery) and by
-// topic (for the plaintext guard).
-type subscriptions struct {
-	// installMu orders installs and removals of a filter with the guard's
-	// view of keys (see subscribe and Unsubscribe).
-	installMu sync.Mutex
+// sameKey reports whether s and o open the same envelopes.
+func (s *subscription) sameKey(o *subscription) bool {
+	if s.key != nil || o.key != nil {
+		return s.key == o.key
+	}
+	return string(s.symKey) == string(o.symKey)
+}
 
+// subscriptions is the node's table of keys, by id and by topic. These
+// keys are hush's alone: whisperv6 never gets them (receive.go).
+type subscriptions struct {
 	mu      sync.RWMutex
 	byID    map[string]*subscription
 	byTopic map[whisperv6.TopicType][]*subscription
+	// version changes with every subscribe and unsubscribe, so that an
+	// envelope opened earlier can tell its result is stale.
+	version uint64
 }
 
 func (s *subscriptions) init() {
@@ -59,40 +60,61 @@ func (s *subscriptions) empty() bool {
 	return len(s.byTopic) == 0
 }
 
-// forTopic returns the subscriptions on topic.
-func (s *subscriptions) forTopic(topic whisperv6.TopicType) []*subscription {
+// forTopic returns the subscriptions on topic (a slice never modified
+// afterwards) and the table's version.
+func (s *subscriptions) forTopic(topic whisperv6.TopicType) ([]*subscription, uint64) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.byTopic[topic]
+	return s.byTopic[topic], s.version
 }
 
-// all returns every subscription that has an id.
-func (s *subscriptions) all() []*subscription {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	out := make([]*subscription, 0, len(s.byID))
-	for _, sub := range s.byID {
-		out = append(out, sub)
+// SubscribeSym delivers messages on topic encrypted with symKey (32
+// bytes), including those a mailserver sends directly.
+func (n *Node) SubscribeSym(topic [4]byte, symKey []byte) (string, error) {
+	if len(symKey) != 32 {
+		return "", fmt.Errorf("subscribe %x: symmetric key is %d bytes, want 32", topic, len(symKey))
 	}
-	return out
+	return n.subscribe(&subscription{topic: whisperv6.TopicType(topic), symKey: append([]byte(nil), symKey...)})
 }
 
-// active reports whether sub is still installed.
-func (s *subscriptions) active(sub *subscription) bool {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.byID[sub.id] == sub
+// SubscribeAsym delivers messages on topic encrypted to key's public key,
+// including those a mailserver sends directly.
+func (n *Node) SubscribeAsym(topic [4]byte, key *ecdsa.PrivateKey) (string, error) {
+	if key == nil || key.D == nil || !whisperv6.ValidatePublicKey(&key.PublicKey) {
+		return "", fmt.Errorf("subscribe %x: invalid private key", topic)
+	}
+	return n.subscribe(&subscription{topic: whisperv6.TopicType(topic), key: key})
 }
 
-func (s *subscriptions) addToTopic(sub *subscription) {
+func (n *Node) subscribe(sub *subscription) (string, error) {
+	var id [16]byte
+	if _, err := rand.Read(id[:]); err != nil {
+		return "", fmt.Errorf("subscribe %x: %w", sub.topic, err)
+	}
+	sub.id = hex.EncodeToString(id[:])
+
+	s := &n.subs
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.byTopic[sub.topic] = append(s.byTopic[sub.topic], sub)
+	// Copy on write: readers keep the slice they were given.
+	list := s.byTopic[sub.topic]
+	s.byTopic[sub.topic] = append(list[:len(list):len(list)], sub)
+	s.byID[sub.id] = sub
+	s.version++
+	return sub.id, nil
 }
 
-func (s *subscriptions) removeFromTopic(sub *subscription) {
+// Unsubscribe removes a subscription. An envelope being opened with its
+// key at that moment may still be delivered just after.
+func (n *Node) Unsubscribe(id string) error {
+	s := &n.subs
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	sub := s.byID[id]
+	if sub == nil {
+		return fmt.Errorf("unsubscribe %q: no such subscription", id)
+	}
+	delete(s.byID, id)
 	list := s.byTopic[sub.topic]
 	kept := make([]*subscription, 0, len(list))
 	for _, other := range list {
@@ -105,143 +127,6 @@ func (s *subscriptions) removeFromTopic(sub *subscription) {
 	} else {
 		s.byTopic[sub.topic] = kept
 	}
-}
-
-// SubscribeSym delivers messages on topic encrypted with symKey (32
-// bytes), including those a mailserver sends directly.
-func (n *Node) SubscribeSym(topic [4]byte, symKey []byte) (string, error) {
-	if len(symKey) != 32 {
-		return "", fmt.Errorf("subscribe %x: symmetric key is %d bytes, want 32", topic, len(symKey))
-	}
-	key := append([]byte(nil), symKey...)
-	return n.subscribe(&subscription{topic: whisperv6.TopicType(topic), symKey: key},
-		&whisperv6.Filter{KeySym: key})
-}
-
-// SubscribeAsym delivers messages on topic encrypted to key's public key,
-// including those a mailserver sends directly.
-func (n *Node) SubscribeAsym(topic [4]byte, key *ecdsa.PrivateKey) (string, error) {
-	if key == nil || key.D == nil || !whisperv6.ValidatePublicKey(&key.PublicKey) {
-		return "", fmt.Errorf("subscribe %x: invalid private key", topic)
-	}
-	return n.subscribe(&subscription{topic: whisperv6.TopicType(topic), key: key},
-		&whisperv6.Filter{KeyAsym: key})
-}
-
-func (n *Node) subscribe(sub *subscription, f *whisperv6.Filter) (string, error) {
-	f.Topics = [][]byte{append([]byte(nil), sub.topic[:]...)}
-	f.AllowP2P = true
-	sub.filter = f
-
-	n.subs.installMu.Lock()
-	defer n.subs.installMu.Unlock()
-	// The guard learns the key before whisperv6 can open anything with it.
-	n.subs.addToTopic(sub)
-	id, err := n.shh.Subscribe(f)
-	if err != nil {
-		n.subs.removeFromTopic(sub)
-		return "", fmt.Errorf("subscribe %x: %w", sub.topic, err)
-	}
-	sub.id = id
-	n.subs.mu.Lock()
-	n.subs.byID[id] = sub
-	n.subs.mu.Unlock()
-	return id, nil
-}
-
-// Unsubscribe removes a subscription; its undelivered messages are lost,
-// though one already taken from the filter may still arrive just after.
-func (n *Node) Unsubscribe(id string) error {
-	n.subs.installMu.Lock()
-	defer n.subs.installMu.Unlock()
-	n.subs.mu.Lock()
-	sub := n.subs.byID[id]
-	delete(n.subs.byID, id)
-	n.subs.mu.Unlock()
-	if sub == nil {
-		return fmt.Errorf("unsubscribe %q: no such subscription", id)
-	}
-	if err := n.shh.Unsubscribe(id); err != nil {
-		return fmt.Errorf("unsubscribe %q: %w", id, err)
-	}
-	// Only now: whisperv6 no longer opens envelopes with this key.
-	n.subs.removeFromTopic(sub)
+	s.version++
 	return nil
-}
-
-// deliverLoop moves decrypted messages from the filters to Received. A
-// full channel holds the loop (and leaves messages in the filters) rather
-// than dropping them.
-func (n *Node) deliverLoop() {
-	defer n.wg.Done()
-	defer n.catchPanic()
-	ticker := time.NewTicker(pollInterval)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-n.quit:
-			return
-		case <-ticker.C:
-		}
-		for _, sub := range n.subs.all() {
-			if !n.subs.active(sub) {
-				continue // unsubscribed since the snapshot
-			}
-			for _, m := range sub.filter.Retrieve() {
-				r := Received{
-					Subscription: sub.id,
-					Topic:        [4]byte(m.Topic),
-					Payload:      append([]byte(nil), m.Payload...),
-					Signer:       m.Src,
-					EnvelopeHash: m.EnvelopeHash,
-					Sent:         time.Unix(int64(m.Sent), 0),
-					Direct:       n.direct.contains(m.EnvelopeHash),
-				}
-				select {
-				case n.received <- r:
-				case <-n.quit:
-					return
-				}
-			}
-		}
-	}
-}
-
-// directMemory is how many code-127 envelope hashes are remembered to set
-// Received.Direct: more than a few full history pages.
-const directMemory = 16384
-
-// hashRing is a bounded set of envelope hashes; the oldest are forgotten.
-type hashRing struct {
-	mu   sync.Mutex
-	set  map[common.Hash]struct{}
-	ring []common.Hash
-	next int
-}
-
-func newHashRing(size int) *hashRing {
-	return &hashRing{set: make(map[common.Hash]struct{}, size), ring: make([]common.Hash, 0, size)}
-}
-
-func (h *hashRing) add(hash common.Hash) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if _, ok := h.set[hash]; ok {
-		return
-	}
-	if len(h.ring) < cap(h.ring) {
-		h.ring = append(h.ring, hash)
-	} else {
-		delete(h.set, h.ring[h.next])
-		h.ring[h.next] = hash
-		h.next = (h.next + 1) % len(h.ring)
-	}
-	h.set[hash] = struct{}{}
-}
-
-func (h *hashRing) contains(hash common.Hash) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	_, ok := h.set[hash]
-	return ok
 }

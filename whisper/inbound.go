@@ -1,0 +1,208 @@
+package whisper
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"time"
+
+	"hush/whisper/droplog"
+
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/p2p"
+	"github.com/ethereum/go-ethereum/rlp"
+	"github.com/ethereum/go-ethereum/whisper/whisperv6"
+)
+
+// maxPeerDrops is how many messages or envelopes a peer may have dropped
+// in one droplog window before it is disconnected. An honest mailserver
+// sends at most a page or two we no longer wait for (after a timeout);
+// a peer flooding unasked history or poison passes it in a fraction of a
+// second.
+const maxPeerDrops = 10_000
+
+// drop logs (rate-limited) that something from this peer was dropped, and
+// returns an error, which disconnects the peer, once it has had too much
+// dropped lately.
+func (ic *interceptor) drop(reason string, args ...any) error {
+	if ic.drops == nil {
+		ic.drops = droplog.New(ic.node.log.With("peer", ic.link.id.TerminalString()), droplog.DefaultWindow)
+	}
+	if ic.drops.Drop(reason, args...) > maxPeerDrops {
+		ic.drops.Flush()
+		return fmt.Errorf("peer %s: more than %d dropped messages in %s", ic.link.id.TerminalString(), maxPeerDrops, droplog.DefaultWindow)
+	}
+	return nil
+}
+
+// readDirect takes a code-127 message: envelopes we asked this peer for,
+// one or a status-go batch (an RLP list of them). They are opened and
+// delivered here, on the peer's goroutine, before anything later on the
+// stream (the completion) is read; whisperv6 never sees them. Envelopes
+// from a peer we are not waiting for are dropped unopened.
+func (ic *interceptor) readDirect(msg p2p.Msg) error {
+	body, err := ic.readPayload(msg)
+	if err != nil {
+		return err
+	}
+	raws, err := splitDirect(body)
+	if err != nil {
+		return ic.drop("malformed direct message", "err", err)
+	}
+	if !ic.link.expectsDirect(time.Now()) {
+		return ic.unasked(len(raws))
+	}
+	unasked := 0
+	for _, raw := range raws {
+		env := new(whisperv6.Envelope)
+		if err := rlp.DecodeBytes(raw, env); err != nil {
+			if err := ic.drop("malformed direct envelope", "err", err); err != nil {
+				return err
+			}
+			continue
+		}
+		hash := crypto.Keccak256Hash(raw) // decoding is canonical: the envelope's hash
+		o := ic.node.openEnvelope(env, hash, true)
+		if o.poison != "" {
+			if err := ic.drop("direct envelope whose plaintext is malformed", "envelope", hash.Hex(), "reason", o.poison); err != nil {
+				return err
+			}
+			continue
+		}
+		if o.bad != "" {
+			if err := ic.drop("unreadable direct envelope", "envelope", hash.Hex(), "reason", o.bad); err != nil {
+				return err
+			}
+		}
+		if !ic.link.acceptDirect(hash, time.Now()) {
+			unasked++ // the request ended while we opened it
+			continue
+		}
+		if !ic.node.deliver(o.got) {
+			return errNotRunning
+		}
+	}
+	return ic.unasked(unasked)
+}
+
+// unasked counts and logs count direct envelopes we did not ask for.
+func (ic *interceptor) unasked(count int) error {
+	if count == 0 {
+		return nil
+	}
+	ic.node.unsolicitedDirect.Add(int64(count))
+	for range count {
+		if err := ic.drop("direct envelope from a peer we did not ask"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// expectsDirect reports whether this peer may deliver code-127 envelopes
+// now (a request of ours is in flight or just ended), without counting
+// one as acceptDirect does.
+func (l *link) expectsDirect(now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r := l.req
+	return r != nil && (r.endedAt.IsZero() || now.Sub(r.endedAt) < directGrace)
+}
+
+// splitDirect returns the envelopes of a code-127 body: one envelope
+// ([expiry, ttl, topic, data, nonce]) or a list of them.
+func splitDirect(body []byte) ([]rlp.RawValue, error) {
+	items, rest, err := rlp.SplitList(body)
+	if err != nil {
+		return nil, fmt.Errorf("not an RLP list: %w", err)
+	}
+	if len(rest) != 0 {
+		return nil, errors.New("trailing bytes after the RLP list")
+	}
+	if len(items) == 0 {
+		return nil, nil
+	}
+	kind, _, _, err := rlp.Split(items)
+	if err != nil {
+		return nil, fmt.Errorf("bad first item: %w", err)
+	}
+	if kind != rlp.List {
+		// The first field of an envelope is its expiry: a single envelope.
+		return []rlp.RawValue{body}, nil
+	}
+	var out []rlp.RawValue
+	for len(items) > 0 {
+		kind, _, next, err := rlp.Split(items)
+		if err != nil {
+			return nil, fmt.Errorf("bad batch item: %w", err)
+		}
+		if kind != rlp.List {
+			return nil, errors.New("batch item is not an envelope")
+		}
+		out = append(out, rlp.RawValue(items[:len(items)-len(next)]))
+		items = next
+	}
+	return out, nil
+}
+
+// screenMessages screens each envelope of a code-1 batch on one of our
+// topics before whisperv6 adds it (receive.go): those whose plaintext is
+// malformed under one of our keys are taken out of the batch. The batch
+// goes on untouched when nothing was taken out or it is not a list of
+// envelopes (whisperv6 then rejects it and drops the peer, its usual
+// rule).
+func (ic *interceptor) screenMessages(msg p2p.Msg) (p2p.Msg, error) {
+	if ic.node.subs.empty() {
+		return msg, nil
+	}
+	body, err := ic.readPayload(msg)
+	if err != nil {
+		return p2p.Msg{}, err
+	}
+	out := p2p.Msg{Code: msg.Code, Size: msg.Size, Payload: bytes.NewReader(body), ReceivedAt: msg.ReceivedAt}
+
+	items, rest, err := rlp.SplitList(body)
+	if err != nil || len(rest) != 0 {
+		return out, nil
+	}
+	now := uint32(time.Now().Unix())
+	var kept []rlp.RawValue
+	dropped := 0
+	for len(items) > 0 {
+		_, _, next, err := rlp.Split(items)
+		if err != nil {
+			return out, nil
+		}
+		raw := rlp.RawValue(items[:len(items)-len(next)])
+		items = next
+		env := new(whisperv6.Envelope)
+		if err := rlp.DecodeBytes(raw, env); err != nil {
+			return out, nil
+		}
+		hash := crypto.Keccak256Hash(raw)
+		poison, bad := ic.node.screen(env, hash, now)
+		if bad != "" {
+			if err := ic.drop("unreadable envelope", "envelope", hash.Hex(), "reason", bad); err != nil {
+				return p2p.Msg{}, err
+			}
+		}
+		if poison != "" {
+			if err := ic.drop("envelope whose plaintext is malformed", "envelope", hash.Hex(), "reason", poison); err != nil {
+				return p2p.Msg{}, err
+			}
+			dropped++
+			continue
+		}
+		kept = append(kept, raw)
+	}
+	if dropped == 0 {
+		return out, nil
+	}
+	screened, err := rlp.EncodeToBytes(kept)
+	if err != nil {
+		return p2p.Msg{}, fmt.Errorf("re-encode screened envelopes: %w", err)
+	}
+	out.Size = uint32(len(screened))
+	out.Payload = bytes.NewReader(screened)
+	return out, nil
+}
