@@ -323,6 +323,8 @@ func serve(opts options, logger *slog.Logger, crash *crasher) error {
 	logger.Info("serving", "enode", node.Enode().URLv4(), "archive", opts.archive)
 
 	got := <-sig
+	// A second signal ends the process at once if stopping hangs.
+	signal.Stop(sig)
 	logger.Info("stopping", "signal", got.String())
 	node.Stop()
 	if server != nil {
@@ -401,6 +403,9 @@ func chat(opts options, logger *slog.Logger, crash *crasher) error {
 		Signals:  sigs,
 		Warnings: warnings,
 	}).Run()
+	// The terminal is back in cooked mode: a Ctrl+C or second signal
+	// while the deferred shutdown below runs ends the process at once.
+	signal.Stop(sigs)
 	// And, once the terminal is back, to stderr, where it stays.
 	select {
 	case <-st.Checked():
