@@ -32,10 +32,6 @@ const (
 	envelopeNotAccepted = 1001
 )
 
-// maxAckSize bounds an acknowledgement we read. A code-12 reply lists one
-// error per refused envelope of a batch, so it may approach a batch's size.
-const maxAckSize = maxBatchSize
-
 // messagesResponse is the body of a code-12 reply, inside its version.
 type messagesResponse struct {
 	Hash   common.Hash
@@ -163,12 +159,9 @@ func (ic *interceptor) confirmBatch() error {
 }
 
 // readAck takes a code-11 or code-12 reply naming a batch we sent. One
-// the peer could not have been sent, or a malformed one, is dropped.
+// naming no batch we are waiting for is ignored; a malformed one is
+// dropped and counted against the peer.
 func (ic *interceptor) readAck(msg p2p.Msg) error {
-	if int(msg.Size) > maxAckSize {
-		ic.node.noisy.note("ack-oversized", ic.link.id, "dropped an oversized batch acknowledgement", "bytes", msg.Size)
-		return msg.Discard()
-	}
 	body, err := ic.readPayload(msg)
 	if err != nil {
 		return err
@@ -180,14 +173,12 @@ func (ic *interceptor) readAck(msg p2p.Msg) error {
 	switch msg.Code {
 	case codeBatchAck:
 		if err := rlp.DecodeBytes(body, &hash); err != nil {
-			ic.node.noisy.note("ack-malformed", ic.link.id, "dropped a malformed batch acknowledgement", "err", err)
-			return nil
+			return ic.drop("malformed batch acknowledgement", "err", err)
 		}
 	case codeMessagesResponse:
 		resp, err := decodeMessagesResponse(body)
 		if err != nil {
-			ic.node.noisy.note("ack-malformed", ic.link.id, "dropped a malformed batch acknowledgement", "err", err)
-			return nil
+			return ic.drop("malformed batch acknowledgement", "err", err)
 		}
 		hash = resp.Hash
 		refused = make(map[common.Hash]bool, len(resp.Errors))

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"hush/codec"
+	"hush/whisper/droplog"
 
 	"github.com/ethereum/go-ethereum/p2p"
 	"github.com/ethereum/go-ethereum/p2p/enode"
@@ -69,7 +70,7 @@ type Node struct {
 	acks        chan Ack
 	ackq        *ackQueue    // feeds acks (ack.go)
 	own         ownEnvelopes // envelopes we posted, so acks name only those
-	noisy       *quietLog    // rate-limited warnings a peer can provoke
+	unsent      *droplog.Log // envelopes too large to send to any peer (split.go)
 
 	// unsolicitedDirect counts code-127 envelopes dropped because we had
 	// not asked the peer; read by tests.
@@ -114,7 +115,7 @@ func New(cfg Config) (*Node, error) {
 		peerChanges: make(chan int, peerChangesBuffer),
 		acks:        make(chan Ack, acksBuffer),
 		ackq:        newAckQueue(),
-		noisy:       newQuietLog(logger),
+		unsent:      droplog.New(logger, droplog.DefaultWindow),
 		quit:        make(chan struct{}),
 	}
 	n.subs.init()

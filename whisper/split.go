@@ -42,7 +42,7 @@ func (ic *interceptor) writeMessages(msg p2p.Msg) error {
 	)
 	for _, raw := range items {
 		if len(raw) > maxEnvelopeSize {
-			ic.node.noisy.note("send-oversized", ic.link.id, "not sending an envelope larger than a peer accepts",
+			ic.node.unsent.Drop("envelope larger than a peer accepts", "peer", ic.link.id.TerminalString(),
 				"envelope", fmt.Sprintf("%x", crypto.Keccak256(raw)), "bytes", len(raw))
 			continue
 		}
