@@ -18,6 +18,9 @@ type Node interface {
 	AddPeer(node *enode.Node)
 	PeerCount() int
 	PeerChanges() <-chan int
+	// Connection identifies a peer's current connection; a new value
+	// means it connected again (history sync catches up then).
+	Connection(id enode.ID) (whisper.Conn, bool)
 	Acks() <-chan whisper.Ack
 	Received() <-chan whisper.Received
 	SubscribeSym(topic [4]byte, symKey []byte) (string, error)

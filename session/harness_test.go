@@ -37,6 +37,8 @@ type clientOptions struct {
 	logger      *slog.Logger
 	identity    *ecdsa.PrivateKey // nil: a fresh key
 	password    string            // mailserver password; "" means the default
+	tune        func(*syncTuning) // shrinks history sync's limits for a test
+	wrapStore   func(Store) Store // wraps the store the session uses (to inject faults)
 }
 
 func newClient(t *testing.T, opts clientOptions) *client {
@@ -74,10 +76,17 @@ func (c *client) start(opts clientOptions) {
 	if err := node.Start(); err != nil {
 		t.Fatal(err)
 	}
-	mgr, err := New(Config{Identity: c.id, Node: node, Store: st, Mailservers: opts.mailservers, Now: opts.now, Logger: opts.logger,
+	var sessionStore Store = st
+	if opts.wrapStore != nil {
+		sessionStore = opts.wrapStore(st)
+	}
+	mgr, err := New(Config{Identity: c.id, Node: node, Store: sessionStore, Mailservers: opts.mailservers, Now: opts.now, Logger: opts.logger,
 		MailserverPassword: opts.password})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if opts.tune != nil {
+		opts.tune(&mgr.sync.tune)
 	}
 	c.node, c.store, c.mgr = node, st, mgr
 	c.events = record(mgr.Events())

@@ -11,16 +11,21 @@ import (
 
 	"github.com/ethereum/go-ethereum/p2p/enode"
 
-	"hush/codec"
-	"hush/store"
 	"hush/whisper"
 	"hush/whisper/mailserver"
 )
 
 const (
-	// maxGap caps how far back a catch-up reaches; mailservers refuse
-	// longer ranges and keep little more.
+	// maxGap is the history limit: how far back a catch-up reaches. A
+	// mailserver keeps about this much and hush serve takes ranges no
+	// wider; older history is there for /history.
 	maxGap = 7 * 24 * time.Hour
+	// defaultMaxRange is the widest range a request asks for until a
+	// server refuses narrower: hush serve's default --max-range.
+	defaultMaxRange = 7 * 24 * time.Hour
+	// recentFirst is what a catch-up fetches first when away longer than
+	// maxGap, so the newest messages show within seconds.
+	recentFirst = time.Hour
 	// driftSlack widens every range for TTL and clock drift between us and
 	// the senders.
 	driftSlack = 20 * time.Second
@@ -29,8 +34,16 @@ const (
 	upperMargin = 60 * time.Second
 	// pageLimit is how many envelopes we ask for per page.
 	pageLimit = 1000
-	// maxPages bounds one request's page loop.
-	maxPages = 10000
+	// maxPages bounds the pages of one request: at pageLimit that is
+	// half a million envelopes, far more than a week of a busy chat.
+	maxPages = 500
+	// requestDeadline bounds one request with all its pages, and
+	// pageDeadline one page of a request that pages (a geth-format request
+	// is one page and has only the request's deadline). A server that
+	// trickles an envelope every few seconds keeps a page alive past any
+	// silence timeout; these stop it.
+	requestDeadline = 5 * time.Minute
+	pageDeadline    = 45 * time.Second
 	// pageRetries is how often a silent page is asked again.
 	pageRetries = 3
 	// connectWait is how long a request waits for a mailserver to connect
@@ -42,6 +55,15 @@ const (
 	// again (a peer regains one request per second on hush's server).
 	rateLimitWait    = 1100 * time.Millisecond
 	rateLimitRetries = 10
+	// clockTick is how often the clock watch looks at the wall clock, and
+	// clockJump how much more than a tick must pass between two looks for
+	// the process to count as stopped or suspended, or the clock as
+	// changed.
+	clockTick = 5 * time.Second
+	clockJump = 20 * time.Second
+	// retryFirst and retryMax bound the back-off between failed catch-ups.
+	retryFirst = 30 * time.Second
+	retryMax   = 15 * time.Minute
 )
 
 // Mailserver is a history server we may ask.
@@ -80,34 +102,73 @@ func ParseMailserver(raw string) (Mailserver, error) {
 	return ms, nil
 }
 
-// syncJob is one range of history for a set of chats.
-type syncJob struct {
-	chats    []string
-	from, to time.Time
-	// markSynced records `to` as the chats' synced-up-to time when the job
-	// completes: true for ranges that end now (start-up gap, a new chat),
-	// false for older history asked with /history.
-	markSynced bool
-	// startup marks the start-up catch-up, which is retried until it works.
-	startup bool
+// syncTuning holds the syncer's limits. They are the constants above;
+// tests shrink them.
+type syncTuning struct {
+	pageLimit       uint32
+	maxPages        int
+	requestDeadline time.Duration
+	pageDeadline    time.Duration
+	connectWait     time.Duration
+	clockTick       time.Duration
+	clockJump       time.Duration
+	retryFirst      time.Duration
+	maxRange        time.Duration
 }
 
-// syncer asks mailservers for history, one request at a time, as SR did.
+func defaultTuning() syncTuning {
+	return syncTuning{
+		pageLimit:       pageLimit,
+		maxPages:        maxPages,
+		requestDeadline: requestDeadline,
+		pageDeadline:    pageDeadline,
+		connectWait:     connectWait,
+		clockTick:       clockTick,
+		clockJump:       clockJump,
+		retryFirst:      retryFirst,
+		maxRange:        defaultMaxRange,
+	}
+}
+
+// syncer asks mailservers for history, one request at a time. It owns the
+// catch-up: whenever we may have missed something (a mailserver connects
+// again, the node had no peers, the process was stopped or the clock
+// jumped), it asks for everything since each chat's synced-to mark. A
+// /join's or /history's request goes before a catch-up and between its
+// pages, so a long catch-up cannot starve them.
 type syncer struct {
 	m      *Manager
-	jobs   chan syncJob
-	cancel context.CancelFunc
+	tune   syncTuning
 	ctx    context.Context
+	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu         sync.Mutex
-	caughtUp   bool // the start-up catch-up has completed
-	catchingUp bool // a start-up catch-up job is queued or running
+	urgent   chan *job       // /join and /history
+	wake     chan struct{}   // cap 1: a catch-up is wanted; triggers coalesce here
+	barriers chan barrierReq // to the receive loop, see barrier
+
+	mu       sync.Mutex
+	conns    map[enode.ID]whisper.Conn // the connection last seen of each mailserver
+	hadPeers bool
+
+	// maxRange is the widest range each mailserver takes, narrowed by its
+	// refusals. Only the loop goroutine touches it.
+	maxRange map[enode.ID]time.Duration
 }
 
 func newSyncer(m *Manager) *syncer {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &syncer{m: m, jobs: make(chan syncJob, 64), ctx: ctx, cancel: cancel}
+	return &syncer{
+		m:        m,
+		tune:     defaultTuning(),
+		ctx:      ctx,
+		cancel:   cancel,
+		urgent:   make(chan *job, 64),
+		wake:     make(chan struct{}, 1),
+		barriers: make(chan barrierReq),
+		conns:    make(map[enode.ID]whisper.Conn),
+		maxRange: make(map[enode.ID]time.Duration),
+	}
 }
 
 func (s *syncer) start() {
@@ -117,9 +178,14 @@ func (s *syncer) start() {
 	for _, ms := range s.m.cfg.Mailservers {
 		s.m.cfg.Node.AddPeer(ms.Node)
 	}
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.loop()
-	s.catchUp()
+	go s.watchClock()
+	// A mailserver connected already is caught up with now; one that
+	// connects later triggers it then.
+	if s.noteConnections() {
+		s.trigger("start")
+	}
 }
 
 func (s *syncer) stop() {
@@ -127,240 +193,129 @@ func (s *syncer) stop() {
 	s.wg.Wait()
 }
 
-// peersChanged retries the start-up catch-up once a mailserver may have
-// connected.
-func (s *syncer) peersChanged() { s.catchUp() }
-
-// catchUp queues the start-up request: for every joined chat, the gap since
-// it was last synced (at most maxGap; 24 h for a chat never synced).
-func (s *syncer) catchUp() {
-	if len(s.m.cfg.Mailservers) == 0 {
-		return
-	}
-	s.mu.Lock()
-	if s.caughtUp || s.catchingUp {
-		s.mu.Unlock()
-		return
-	}
-	s.catchingUp = true
-	s.mu.Unlock()
-
-	chats, err := s.m.cfg.Store.Chats()
-	if err != nil {
-		s.m.log.Error("history: list chats", "err", err)
-		s.mu.Lock()
-		s.catchingUp = false
-		s.mu.Unlock()
-		return
-	}
-	// One request covers every chat: from the oldest synced-to mark, or
-	// the last 24 h for a chat never synced (and with no chats, for the
-	// one-to-one topic alone).
-	now := s.m.now()
-	var from time.Time
-	ids := make([]string, 0, len(chats))
-	for _, c := range chats {
-		ids = append(ids, c.ID)
-		t := now.Add(-historyOnJoin)
-		if c.SyncedTo > 0 {
-			t = time.Unix(c.SyncedTo, 0)
-		}
-		if from.IsZero() || t.Before(from) {
-			from = t
-		}
-	}
-	if from.IsZero() {
-		from = now.Add(-historyOnJoin)
-	}
-	from = later(from, now.Add(-maxGap))
-	s.enqueue(syncJob{chats: ids, from: from, to: now, markSynced: true, startup: true})
-}
-
-// requestRecent asks for the last d of some chats (a newly joined chat).
-func (s *syncer) requestRecent(chats []string, d time.Duration) {
-	if len(s.m.cfg.Mailservers) == 0 {
-		return
-	}
-	now := s.m.now()
-	s.enqueue(syncJob{chats: chats, from: now.Add(-d), to: now, markSynced: true})
-}
-
-// RequestHistory asks the mailserver for d more of a chat's history: the d
-// before its oldest stored message (or before now in an empty chat).
-func (m *Manager) RequestHistory(chatID string, d time.Duration) error {
-	if len(m.cfg.Mailservers) == 0 {
-		return errors.New("no mailserver configured: start hush with --mailserver enode://…")
-	}
-	if d <= 0 {
-		d = historyOnJoin
-	}
-	if d > maxGap*5 {
-		return fmt.Errorf("history: at most %d days at a time", int(maxGap*5/(24*time.Hour)))
-	}
-	c, ok, err := m.cfg.Store.Chat(chatID)
-	if err != nil {
-		return fmt.Errorf("history: %w", err)
-	}
-	if !ok || !c.Joined {
-		return errors.New("history: join a chat first")
-	}
-	to := m.now()
-	if oldest, ok, err := m.cfg.Store.Oldest(chatID); err != nil {
-		return fmt.Errorf("history: %w", err)
-	} else if ok && oldest.Timestamp > 0 {
-		to = time.UnixMilli(oldest.Timestamp).Add(driftSlack)
-	}
-	from := to.Add(-d)
-	// Mailservers refuse ranges over a week: split long asks.
-	for from.Before(to) {
-		start := later(from, to.Add(-maxGap))
-		m.sync.enqueue(syncJob{chats: []string{chatID}, from: start, to: to})
-		to = start
-	}
-	return nil
-}
-
-func (s *syncer) enqueue(j syncJob) {
+// trigger asks for a catch-up. While one runs, at most one more waits:
+// triggers that come meanwhile are the same request.
+func (s *syncer) trigger(why string) {
 	select {
-	case s.jobs <- j:
+	case s.wake <- struct{}{}:
+		s.m.log.Info("history catch-up wanted", "why", why)
 	default:
-		s.m.notice("history: too many requests waiting; try again later", true)
+		s.m.log.Debug("history catch-up already queued", "why", why)
 	}
 }
 
-func (s *syncer) loop() {
+// peersChanged catches up when a mailserver connected (again) or the node
+// has peers after it had none.
+func (s *syncer) peersChanged() {
+	if len(s.m.cfg.Mailservers) == 0 {
+		return
+	}
+	count := s.m.cfg.Node.PeerCount()
+	s.mu.Lock()
+	wasAlone := !s.hadPeers
+	s.hadPeers = count > 0
+	s.mu.Unlock()
+	// A reconnection counts even when the peer count went down and up
+	// between two looks: the connection is a new one.
+	reconnected := s.noteConnections()
+	switch {
+	case reconnected:
+		s.trigger("mailserver connected")
+	case wasAlone && count > 0:
+		s.trigger("peers again after none")
+	}
+}
+
+// noteConnections records each mailserver's connection and reports whether
+// one of them is new.
+func (s *syncer) noteConnections() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fresh := false
+	for _, ms := range s.m.cfg.Mailservers {
+		id := ms.Node.ID()
+		c, ok := s.m.cfg.Node.Connection(id)
+		switch {
+		case !ok:
+			delete(s.conns, id)
+		case s.conns[id] != c:
+			s.conns[id] = c
+			fresh = true
+		}
+	}
+	if s.m.cfg.Node.PeerCount() > 0 {
+		s.hadPeers = true
+	}
+	return fresh
+}
+
+// watchClock notices the process being stopped (SIGSTOP, a debugger), the
+// machine suspended or the wall clock set: a look at the clock comes much
+// later than its tick, by the wall clock or by the monotonic one, or the
+// wall clock went back. Anything sent meanwhile was missed.
+func (s *syncer) watchClock() {
 	defer s.wg.Done()
 	defer s.m.catchPanic()
+	tick := time.NewTicker(s.tune.clockTick)
+	defer tick.Stop()
+	lastWall, lastMono := s.m.now().Round(0), time.Now()
 	for {
 		select {
 		case <-s.ctx.Done():
 			return
-		case j := <-s.jobs:
-			err := s.run(j)
-			s.mu.Lock()
-			if j.startup {
-				s.catchingUp = false
-				s.caughtUp = err == nil
-			}
-			s.mu.Unlock()
+		case <-tick.C:
+		}
+		wall, mono := s.m.now().Round(0), time.Now()
+		dWall, dMono := wall.Sub(lastWall), mono.Sub(lastMono)
+		lastWall, lastMono = wall, mono
+		late := s.tune.clockTick + s.tune.clockJump
+		if dWall > late || dMono > late || dWall < -s.tune.clockJump {
+			s.m.log.Info("clock jumped or the process was stopped", "wall", dWall, "monotonic", dMono)
+			s.trigger("clock jumped")
 		}
 	}
 }
 
-// run performs one job against the first mailserver that is connected,
-// following the cursor page by page.
-func (s *syncer) run(j syncJob) error {
-	topics := s.topics(j.chats)
-	lower := uint32(j.from.Add(-driftSlack).Unix())
-	upper := uint32(j.to.Add(upperMargin).Unix())
-	progress := SyncProgress{ChatIDs: j.chats}
-	var lastErr error
-	for _, ms := range s.m.cfg.Mailservers {
-		req := whisper.HistoryRequest{
-			Request: mailserver.Request{Lower: lower, Upper: upper, Bloom: codec.Bloom(topics...), Limit: pageLimit},
-			Format:  ms.Format,
-			SymKey:  s.m.historyKey,
-		}
-		s.m.log.Info("history request", "mailserver", ms.Node.ID().TerminalString(), "format", ms.Format,
-			"from", time.Unix(int64(lower), 0).UTC(), "to", time.Unix(int64(upper), 0).UTC(),
-			"lower", lower, "upper", upper, "chats", strings.Join(j.chats, ","))
-		err := s.pages(ms, req, &progress)
-		if err == nil {
-			if j.markSynced {
-				if err := s.m.cfg.Store.SetSyncedTo(j.chats, j.to.Unix()); err != nil {
-					s.m.log.Error("history: store synced mark", "err", err)
-				}
-			}
-			progress.Done = true
-			s.m.emit(progress)
-			s.m.log.Info("history done", "pages", progress.Pages, "envelopes", progress.Messages)
-			return nil
-		}
-		if s.ctx.Err() != nil {
-			return err
-		}
-		lastErr = err
-		s.m.log.Warn("history request failed", "mailserver", ms.Node.ID().TerminalString(), "err", err)
-	}
-	progress.Err = lastErr.Error()
-	s.m.emit(progress)
-	return lastErr
-}
-
-// pages follows one request's cursor to the end.
-func (s *syncer) pages(ms Mailserver, req whisper.HistoryRequest, progress *SyncProgress) error {
-	for range maxPages {
-		var (
-			page whisper.HistoryPage
-			err  error
-		)
-		for attempt := range pageRetries {
-			page, err = s.request(ms, req)
-			if err == nil || !errors.Is(err, whisper.ErrRequestTimeout) {
-				break
-			}
-			s.m.log.Info("history page timed out, asking again", "attempt", attempt+1)
-		}
-		if err != nil {
-			return err
-		}
-		progress.Pages++
-		progress.Messages += page.Envelopes
-		s.m.emit(*progress)
-		if len(page.Cursor) == 0 {
-			return nil
-		}
-		req.Cursor = page.Cursor
-	}
-	return fmt.Errorf("history: gave up after %d pages", maxPages)
-}
-
-// request sends one page request. It waits a bounded time for the
-// mailserver to be connected (at start the request is queued before the
-// dial completes), and backs off when the server says we ask too fast.
-func (s *syncer) request(ms Mailserver, req whisper.HistoryRequest) (whisper.HistoryPage, error) {
-	deadline := time.Now().Add(connectWait)
-	for limited := 0; ; {
-		page, err := s.m.cfg.Node.RequestHistory(s.ctx, ms.Node.ID(), req)
-		wait := connectPoll
-		switch {
-		case errors.Is(err, whisper.ErrNotConnected) && time.Now().Before(deadline):
-		case err != nil && strings.Contains(err.Error(), "rate limited") && limited < rateLimitRetries:
-			limited++
-			wait = rateLimitWait
-			s.m.log.Info("mailserver rate-limits us, waiting", "wait", wait)
+// loop runs jobs one at a time: /join and /history first, then catch-ups.
+// A failed catch-up is tried again after a back-off that doubles up to
+// retryMax; any trigger also tries it again.
+func (s *syncer) loop() {
+	defer s.wg.Done()
+	defer s.m.catchPanic()
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	defer retry.Stop()
+	var retryC <-chan time.Time
+	backoff := s.tune.retryFirst
+	for {
+		select {
+		case j := <-s.urgent:
+			s.run(j)
+			continue
 		default:
-			return page, err
 		}
 		select {
 		case <-s.ctx.Done():
-			return page, s.ctx.Err()
-		case <-time.After(wait):
-		}
-	}
-}
-
-// topics are the whisper topics of some chats; the one-to-one topic is
-// always included so that messages from new contacts are found too.
-func (s *syncer) topics(chats []string) []codec.Topic {
-	seen := map[codec.Topic]bool{codec.TopicFor(codec.DiscoveryTopicName): true}
-	out := []codec.Topic{codec.TopicFor(codec.DiscoveryTopicName)}
-	for _, id := range chats {
-		c, ok, err := s.m.cfg.Store.Chat(id)
-		if err != nil || !ok || c.Kind != store.ChatPublic {
+			return
+		case j := <-s.urgent:
+			s.run(j)
 			continue
+		case <-s.wake:
+		case <-retryC:
 		}
-		if t := codec.TopicFor(id); !seen[t] {
-			seen[t] = true
-			out = append(out, t)
+		err := s.catchUp()
+		retry.Stop()
+		retryC = nil
+		switch {
+		case err == nil || s.ctx.Err() != nil:
+			backoff = s.tune.retryFirst
+		case errors.Is(err, whisper.ErrNotConnected):
+			// Its connection will trigger the next one.
+		default:
+			s.m.log.Info("history catch-up failed; trying again later", "in", backoff, "err", err)
+			retry.Reset(backoff)
+			retryC = retry.C
+			backoff = min(2*backoff, retryMax)
 		}
 	}
-	return out
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }

@@ -56,6 +56,9 @@ func newFakeNode(peers int) *fakeNode {
 func (f *fakeNode) Enode() *enode.Node      { return nil }
 func (f *fakeNode) AddPeer(*enode.Node)     {}
 func (f *fakeNode) PeerChanges() <-chan int { return f.peerChanges }
+func (f *fakeNode) Connection(enode.ID) (whisper.Conn, bool) {
+	return whisper.Conn{}, false
+}
 func (f *fakeNode) Acks() <-chan whisper.Ack {
 	return f.acks
 }

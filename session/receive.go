@@ -24,34 +24,60 @@ const maxBatch = 512
 // burst costs one store transaction and one redraw.
 const batchWindow = 5 * time.Millisecond
 
-// receiveLoop collects decrypted messages from the node in batches.
+// receiveLoop collects decrypted messages from the node in batches. It also
+// answers the syncer's barriers: everything handed over before a barrier is
+// stored before the barrier is answered.
 func (m *Manager) receiveLoop() {
 	defer m.wg.Done()
 	defer m.catchPanic()
 	in := m.cfg.Node.Received()
+	barriers := m.sync.barriers
 	batch := make([]whisper.Received, 0, maxBatch)
+	var since tally // since the last barrier
 	for {
+		var b *barrierReq
 		select {
 		case <-m.quit:
 			return
 		case r := <-in:
 			batch = append(batch[:0], r)
+		case req := <-barriers:
+			b = &req
 		}
-		deadline := time.NewTimer(batchWindow)
-	collect:
-		for len(batch) < maxBatch {
-			select {
-			case r := <-in:
-				batch = append(batch, r)
-			case <-deadline.C:
-				break collect
-			case <-m.quit:
-				deadline.Stop()
-				return
+		if b == nil {
+			deadline := time.NewTimer(batchWindow)
+		collect:
+			for len(batch) < maxBatch {
+				select {
+				case r := <-in:
+					batch = append(batch, r)
+				case <-deadline.C:
+					break collect
+				case req := <-barriers:
+					b = &req
+					break collect
+				case <-m.quit:
+					deadline.Stop()
+					return
+				}
 			}
+			deadline.Stop()
+			since.add(m.ingest(batch))
 		}
-		deadline.Stop()
-		m.ingest(batch)
+		if b == nil {
+			continue
+		}
+		// What the node handed over before the barrier was asked is in
+		// the channel now, ahead of anything later: take that many.
+		for n := len(in); n > 0; {
+			batch = batch[:0]
+			for ; n > 0 && len(batch) < maxBatch; n-- {
+				batch = append(batch, <-in)
+			}
+			since.add(m.ingest(batch))
+		}
+		b.reply <- since
+		since = tally{}
 	}
 }
 
@@ -62,16 +88,37 @@ type accepted struct {
 	history bool
 }
 
-// ingest validates, deduplicates, stores and announces one batch.
-func (m *Manager) ingest(batch []whisper.Received) {
+// storeFailure marks an error of the store, not of the message: the message
+// was not kept, so a history range that held it is not complete.
+type storeFailure struct{ err error }
+
+func (e storeFailure) Error() string { return e.err.Error() }
+func (e storeFailure) Unwrap() error { return e.err }
+
+// ingest validates, deduplicates, stores and announces one batch. It
+// reports how many history messages it stored and the first store
+// failure; a failure is also shown to the user, since messages were lost.
+func (m *Manager) ingest(batch []whisper.Received) tally {
 	var (
 		candidates   []accepted
 		chatsChanged bool
+		t            tally
+		failed       int
 	)
 	for _, r := range batch {
 		a, changed, err := m.check(r)
 		chatsChanged = chatsChanged || changed
 		if err != nil {
+			var sf storeFailure
+			if errors.As(err, &sf) {
+				if failed++; failed == 1 {
+					m.log.Error("received message not stored", "envelope", hexID(r.EnvelopeHash), "err", err)
+				}
+				if t.err == nil {
+					t.err = err
+				}
+				continue
+			}
 			m.dropped.Add(1)
 			m.log.Info("dropped message", "envelope", hexID(r.EnvelopeHash), "reason", err)
 			continue
@@ -80,11 +127,16 @@ func (m *Manager) ingest(batch []whisper.Received) {
 			candidates = append(candidates, *a)
 		}
 	}
+	defer func() {
+		if failed > 0 {
+			m.notice(fmt.Sprintf("%d received messages could not be stored: %v", failed, t.err), true)
+		}
+	}()
 	if len(candidates) == 0 {
 		if chatsChanged {
 			m.emit(ChatsChanged{Chats: m.Chats()})
 		}
-		return
+		return t
 	}
 	msgs := make([]store.Message, len(candidates))
 	for i, c := range candidates {
@@ -96,11 +148,23 @@ func (m *Manager) ingest(batch []whisper.Received) {
 		// others, so store them one by one.
 		m.log.Error("store received batch; retrying one by one", "count", len(msgs), "err", err)
 		added = make([]bool, len(msgs))
+		var lost int
 		for i, sm := range msgs {
 			if added[i], err = m.cfg.Store.AddMessage(sm); err != nil {
-				m.log.Error("store received message", "id", hexID(sm.ID), "chat", sm.ChatID, "err", err)
+				// A full disk fails them all: the first says why, a
+				// count says how many.
+				if lost++; lost == 1 {
+					m.log.Error("store received message", "id", hexID(sm.ID), "chat", sm.ChatID, "err", err)
+				}
+				if t.err == nil {
+					t.err = fmt.Errorf("store received message: %w", err)
+				}
 			}
 		}
+		if lost > 0 {
+			m.log.Error("received messages not stored", "count", lost, "of", len(msgs))
+		}
+		failed += lost
 	}
 
 	byChat := make(map[string]*MessagesAdded)
@@ -111,6 +175,9 @@ func (m *Manager) ingest(batch []whisper.Received) {
 			continue
 		}
 		sm := msgs[i]
+		if candidates[i].history {
+			t.added++
+		}
 		m.advanceClock(sm.ChatID, sm.Clock, now)
 		ev := byChat[sm.ChatID]
 		if ev == nil {
@@ -129,6 +196,7 @@ func (m *Manager) ingest(batch []whisper.Received) {
 	if len(order) > 0 || chatsChanged {
 		m.emit(ChatsChanged{Chats: m.Chats()})
 	}
+	return t
 }
 
 // advanceClock applies the receive rule of the Lamport clock.
@@ -161,7 +229,7 @@ func (m *Manager) check(r whisper.Received) (*accepted, bool, error) {
 	}
 	dup, err := m.cfg.Store.HasEnvelope(r.EnvelopeHash)
 	if err != nil {
-		return nil, false, fmt.Errorf("dedup lookup: %w", err)
+		return nil, false, storeFailure{fmt.Errorf("dedup lookup: %w", err)}
 	}
 	if dup {
 		return nil, false, nil
@@ -251,16 +319,16 @@ func (m *Manager) privateChatID(signer string, msg *codec.Message) (string, erro
 func (m *Manager) ensurePrivateChat(key string) (bool, error) {
 	c, ok, err := m.cfg.Store.Chat(key)
 	if err != nil {
-		return false, fmt.Errorf("chat lookup: %w", err)
+		return false, storeFailure{fmt.Errorf("chat lookup: %w", err)}
 	}
 	if ok && c.Joined {
 		return false, nil
 	}
 	if _, err := m.cfg.Store.JoinChat(key, store.ChatOneToOne); err != nil {
-		return false, fmt.Errorf("create chat: %w", err)
+		return false, storeFailure{fmt.Errorf("create chat: %w", err)}
 	}
 	if err := m.cfg.Store.SetNew(key, true); err != nil {
-		return false, fmt.Errorf("create chat: %w", err)
+		return false, storeFailure{fmt.Errorf("create chat: %w", err)}
 	}
 	return true, nil
 }
