@@ -234,8 +234,8 @@ func (m *Manager) SetNickname(chatID, nick string) error {
 		return errors.New("/nick works in a one-to-one chat")
 	}
 	nick = codec.CleanName(nick)
-	if strings.HasPrefix(nick, "~") || strings.HasPrefix(nick, "0x") {
-		return errors.New("a nickname may not start with ~ or 0x")
+	if strings.HasPrefix(nick, "~") || codec.LooksLikeKey(nick) {
+		return errors.New("a nickname may not start with ~ or look like a 0x04… key")
 	}
 	if err := m.cfg.Store.SetNickname(chatID, nick); err != nil {
 		return fmt.Errorf("nick: %w", err)

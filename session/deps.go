@@ -44,6 +44,9 @@ type Store interface {
 	Contacts() ([]store.Contact, error)
 	SetNickname(key, nick string) error
 	SetNetworkName(key, name string) error
+	Ignore(key string) error
+	Unignore(key string) (bool, error)
+	IgnoredKeys() ([]string, error)
 
 	AddMessage(m store.Message) (bool, error)
 	AddMessages(ms []store.Message) ([]bool, error)

@@ -53,6 +53,7 @@ type Manager struct {
 	// dropped and ignored count received messages refused by a check and
 	// records we do not handle; the log says why for each.
 	dropped, ignored atomic.Int64
+	guard            senderGuard // ignored keys, new-chat cap (guard.go)
 
 	mu         sync.Mutex
 	subs       map[string]string // whisper subscription id → public chat id

@@ -80,36 +80,45 @@ func TestOneToOneThroughRelay(t *testing.T) {
 	waitFor(t, "B after restart gets more", func() bool { return len(b.texts(a.key())) == 3 })
 }
 
-// TestOneToOneFiledUnderSigner: a payload claiming another chat id is filed
-// under the key that signed it.
+// TestOneToOneFiledUnderSigner: a one-to-one message is filed under the key
+// that signed it, and one whose payload names another recipient is dropped
+// rather than filed anywhere (it was written to someone else).
 func TestOneToOneFiledUnderSigner(t *testing.T) {
 	a := newClient(t, clientOptions{})
 	b := newClient(t, clientOptions{peers: []*enode.Node{a.node.Enode()}})
 	c := newClient(t, clientOptions{})
 	waitPeers(t, 1, a, b)
 
-	now := time.Now()
-	payload, err := codec.EncodeMessage(codec.Message{
-		Text: "claims to be elsewhere", ContentType: codec.ContentTypeText, MessageType: codec.MessageTypePrivate,
-		Clock: codec.NextClock(0, now), Timestamp: now.UnixMilli(), ChatID: c.key(),
-	})
-	if err != nil {
-		t.Fatal(err)
+	post := func(text, chatID string) {
+		now := time.Now()
+		payload, err := codec.EncodeMessage(codec.Message{
+			Text: text, ContentType: codec.ContentTypeText, MessageType: codec.MessageTypePrivate,
+			Clock: codec.NextClock(0, now), Timestamp: now.UnixMilli(), ChatID: chatID,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.node.Post(whisper.Post{
+			Topic: codec.TopicFor(codec.DiscoveryTopicName), PublicKey: &b.id.PublicKey, Payload: payload, Signer: a.id,
+		}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, err := a.node.Post(whisper.Post{
-		Topic: codec.TopicFor(codec.DiscoveryTopicName), PublicKey: &b.id.PublicKey, Payload: payload, Signer: a.id,
-	}); err != nil {
-		t.Fatal(err)
+	post("claims to be elsewhere", c.key())
+	waitFor(t, "B drops it", func() bool { return b.mgr.dropped.Load() == 1 })
+	if chats := b.mgr.Chats(); len(chats) != 0 {
+		t.Fatalf("B made chats %+v from a forged chat id", chats)
 	}
+	post("to B", strings.ToUpper(b.key()[2:]))
 	waitFor(t, "B files it", func() bool { return len(b.texts(a.key())) == 1 })
 	for _, ch := range b.mgr.Chats() {
 		if ch.ID != a.key() {
-			t.Fatalf("B made chat %s from a forged chat id", ch.ID)
+			t.Fatalf("B made chat %s", ch.ID)
 		}
 	}
 	ms, _ := b.mgr.Latest(a.key(), 1)
-	if ms[0].Sender != a.key() {
-		t.Fatalf("sender %s", ms[0].Sender)
+	if ms[0].Sender != a.key() || ms[0].Text != "to B" {
+		t.Fatalf("B filed %+v", ms[0])
 	}
 }
 

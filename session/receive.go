@@ -217,8 +217,17 @@ var (
 	errUnsigned     = errors.New("unsigned envelope")
 	errUnknownSub   = errors.New("no chat for this subscription")
 	errWrongType    = errors.New("message type does not fit the topic")
+	errWrongChat    = errors.New("message names another chat")
 	errNotOurRecord = errors.New("record ignored")
+	errIgnoredKey   = errors.New("sender is ignored")
+	errLeftChat     = errors.New("one-to-one chat was left")
+	errStrangerCap  = errors.New("too many new private chats this minute")
 )
+
+// payloadSlack is what a payload may carry beyond its message's own fields
+// and still be stored whole: the record's frame and keys, a sticker's pack
+// and fallback text, a command's parameters and legacy keys.
+const payloadSlack = 2048
 
 // check runs every rule a received message must pass. It returns the
 // message to store (nil for records that are handled here or ignored),
@@ -241,15 +250,19 @@ func (m *Manager) check(r whisper.Received) (*accepted, bool, error) {
 	if !isPublic && !isPrivate {
 		return nil, false, errUnknownSub
 	}
+	signer := codec.PublicKeyHex(r.Signer)
+	if m.isIgnored(signer) {
+		return nil, false, errIgnoredKey
+	}
 
 	rec, err := codec.Decode(r.Payload)
 	if err != nil {
 		return nil, false, fmt.Errorf("decode: %w", err)
 	}
-	signer := codec.PublicKeyHex(r.Signer)
 	switch rec := rec.(type) {
 	case *codec.Message:
-		if err := codec.Validate(rec, m.now()); err != nil {
+		now := m.now()
+		if err := codec.Validate(rec, now); err != nil {
 			return nil, false, fmt.Errorf("invalid message: %w", err)
 		}
 		var chatID string
@@ -257,6 +270,12 @@ func (m *Manager) check(r whisper.Received) (*accepted, bool, error) {
 		if isPublic {
 			if rec.MessageType != codec.MessageTypePublic {
 				return nil, false, fmt.Errorf("%w: %s on #%s", errWrongType, rec.MessageType, publicChat)
+			}
+			// The author signed the chat's name into the payload; on any
+			// other chat's topic the message is a replay. Its id would
+			// also shadow the genuine copy, since ids are unique.
+			if rec.ChatID != publicChat {
+				return nil, false, fmt.Errorf("%w: written for %.70q, arrived on #%s", errWrongChat, rec.ChatID, publicChat)
 			}
 			chatID = publicChat
 		} else {
@@ -266,21 +285,30 @@ func (m *Manager) check(r whisper.Received) (*accepted, bool, error) {
 			if chatID, err = m.privateChatID(signer, rec); err != nil {
 				return nil, false, err
 			}
-			if changed, err = m.ensurePrivateChat(chatID); err != nil {
+			if changed, err = m.ensurePrivateChat(chatID, signer == m.self.PublicKey, now); err != nil {
 				return nil, false, err
 			}
 		}
+		clock, clamped := codec.OrderClock(rec.Clock, now)
+		if clamped {
+			m.log.Debug("clock clamped", "envelope", hexID(r.EnvelopeHash), "clock", rec.Clock, "to", clock)
+		}
+		ts, tsClamped := codec.ShownTimestamp(rec.Timestamp, r.Sent, now)
+		if tsClamped {
+			m.log.Debug("timestamp clamped", "envelope", hexID(r.EnvelopeHash), "timestamp", rec.Timestamp, "to", ts)
+		}
+		text := displayText(rec)
 		sm := store.Message{
 			ID:           codec.MessageID(crypto.FromECDSAPub(r.Signer), r.Payload),
 			EnvelopeHash: r.EnvelopeHash,
 			ChatID:       chatID,
 			Sender:       crypto.FromECDSAPub(r.Signer),
-			Clock:        rec.Clock,
-			Timestamp:    rec.Timestamp,
+			Clock:        clock,
+			Timestamp:    ts,
 			ContentType:  rec.ContentType,
 			MessageType:  rec.MessageType,
-			Text:         displayText(rec),
-			Payload:      r.Payload,
+			Text:         text,
+			Payload:      keptPayload(r.Payload, rec, text),
 			Outgoing:     signer == m.self.PublicKey,
 			Read:         signer == m.self.PublicKey,
 		}
@@ -300,29 +328,62 @@ func (m *Manager) check(r whisper.Received) (*accepted, bool, error) {
 	}
 }
 
-// privateChatID files a one-to-one message under its signer. The payload's
-// chat id is trusted only on a copy of our own message, where it names the
-// peer we wrote to.
+// keptPayload is the payload to store with a received message. Nothing reads
+// a received payload back (resending is for our own messages), so one that
+// is far larger than what it decoded to is not kept: otherwise an 8-character
+// text could carry a megabyte into the database. The bound allows every
+// character escaped (6 bytes) in both copies of the text SR writes.
+func keptPayload(payload []byte, rec *codec.Message, text string) []byte {
+	decoded := len(text) + len(rec.StickerURI) + len(rec.CommandPath)
+	if len(payload) > 12*decoded+len(rec.ChatID)+payloadSlack {
+		return nil
+	}
+	return payload
+}
+
+// privateChatID files a one-to-one message under its signer, once its
+// payload shows it was written to us: the sender puts the recipient's key in
+// the chat id, so a message someone wrote to another key and re-encrypted
+// to us is a replay. On a copy of our own message the chat id names the
+// peer we wrote to, and the message is filed there.
 func (m *Manager) privateChatID(signer string, msg *codec.Message) (string, error) {
+	pub, err := codec.ParsePublicKey(msg.ChatID)
 	if signer != m.self.PublicKey {
+		if err != nil || codec.PublicKeyHex(pub) != m.self.PublicKey {
+			return "", fmt.Errorf("%w: addressed to %.70q, not to us", errWrongChat, msg.ChatID)
+		}
 		return signer, nil
 	}
-	pub, err := codec.ParsePublicKey(msg.ChatID)
 	if err != nil {
 		return "", fmt.Errorf("own message with a bad chat id: %w", err)
 	}
-	return codec.PublicKeyHex(pub), nil
+	peer := codec.PublicKeyHex(pub)
+	if peer == m.self.PublicKey {
+		return "", fmt.Errorf("%w: own message addressed to ourselves", errWrongChat)
+	}
+	return peer, nil
 }
 
-// ensurePrivateChat creates (or re-opens) the chat of a key that wrote to
-// us and marks it new.
-func (m *Manager) ensurePrivateChat(key string) (bool, error) {
+// ensurePrivateChat makes sure the chat of a key that wrote to us is open.
+// It creates a missing chat and marks it new, at most strangerChats a minute
+// for keys we have not named (own is a copy of our own message). A chat the
+// user left stays left until they open it again: the message is dropped.
+func (m *Manager) ensurePrivateChat(key string, own bool, now time.Time) (bool, error) {
 	c, ok, err := m.cfg.Store.Chat(key)
 	if err != nil {
 		return false, storeFailure{fmt.Errorf("chat lookup: %w", err)}
 	}
 	if ok && c.Joined {
 		return false, nil
+	}
+	if ok {
+		return false, errLeftChat
+	}
+	m.mu.Lock()
+	named := m.contacts[key].Nickname != ""
+	m.mu.Unlock()
+	if !own && !named && !m.admitStranger(key, now) {
+		return false, errStrangerCap
 	}
 	if _, err := m.cfg.Store.JoinChat(key, store.ChatOneToOne); err != nil {
 		return false, storeFailure{fmt.Errorf("create chat: %w", err)}
@@ -334,10 +395,11 @@ func (m *Manager) ensurePrivateChat(key string) (bool, error) {
 }
 
 // learnName records the name a key gave itself in a contact record. A name
-// that could pass for a key or for one of our own markers is refused.
+// that could pass for a key (lookalike letters included) or for one of our
+// own markers is refused.
 func (m *Manager) learnName(key, name string) bool {
 	name = codec.CleanName(name)
-	if name == "" || strings.HasPrefix(strings.ToLower(name), "0x") || strings.HasPrefix(name, "~") || strings.EqualFold(name, "me") {
+	if name == "" || codec.LooksLikeKey(name) || strings.HasPrefix(name, "~") || strings.EqualFold(name, "me") {
 		return false
 	}
 	m.mu.Lock()
