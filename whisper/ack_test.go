@@ -2,6 +2,7 @@ package whisper
 
 import (
 	"io"
+	"sync"
 	"testing"
 	"time"
 
@@ -172,9 +173,15 @@ func mustRLP(t *testing.T, v any) []byte {
 func pipeInterceptor(t *testing.T, n *Node, confirms bool) (*interceptor, p2p.MsgReadWriter) {
 	t.Helper()
 	ours, theirs := p2p.MsgPipe()
-	t.Cleanup(func() { ours.Close() })
-	l := &link{id: enode.ID{1}, rw: ours, closed: make(chan struct{}), slot: make(chan struct{}, 1)}
+	l := &link{id: enode.ID{1}, rw: ours, closed: make(chan struct{}), slot: make(chan struct{}, 1),
+		confirmations: make(chan confirmation, confirmationQueue)}
 	l.confirms.Store(confirms)
+	n.wg.Add(1)
+	go n.writeConfirmations(l)
+	t.Cleanup(func() {
+		close(l.closed)
+		ours.Close()
+	})
 	return &interceptor{node: n, link: l, rw: ours, handshaken: true}, theirs
 }
 
@@ -251,8 +258,7 @@ func TestReceiverConfirmsWhatWhisperTook(t *testing.T) {
 		t.Fatal("whisperv6 took an expired envelope")
 	}
 
-	done := make(chan error, 1)
-	go func() { done <- ic.confirmBatch() }()
+	ic.confirmBatch()
 	reply, err := peer.ReadMsg()
 	if err != nil {
 		t.Fatal(err)
@@ -282,9 +288,6 @@ func TestReceiverConfirmsWhatWhisperTook(t *testing.T) {
 	var acked common.Hash
 	if ackMsg.Code != codeBatchAck || ackMsg.Decode(&acked) != nil || acked != want {
 		t.Errorf("second reply code %d hash %x, want code 11 with %x", ackMsg.Code, acked, want)
-	}
-	if err := <-done; err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -348,5 +351,60 @@ func TestSentBatchesAreBounded(t *testing.T) {
 	s.add([32]byte{7, 7}, nil, now)
 	if s.take([32]byte{7, 7}, now.Add(ackWindow)) != nil {
 		t.Error("an ack after the window was taken")
+	}
+}
+
+// archiveRecorder is a mailserver that only notes what it was given.
+type archiveRecorder struct {
+	mu       sync.Mutex
+	archived map[common.Hash]bool
+}
+
+func (r *archiveRecorder) Archive(env *whisperv6.Envelope) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.archived[env.Hash()] = true
+}
+
+func (r *archiveRecorder) DeliverMail(*whisperv6.Peer, *whisperv6.Envelope) {}
+
+func (r *archiveRecorder) has(h [32]byte) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.archived[common.Hash(h)]
+}
+
+// A mailserver peer confirms a batch only after its envelopes went to the
+// archive, which is what lets a client call a confirmed line "stored".
+func TestMailserverPeerArchivesBeforeItConfirms(t *testing.T) {
+	t.Parallel()
+	rec := &archiveRecorder{archived: make(map[common.Hash]bool)}
+	server, err := New(testNodeConfig(t, "mailserver"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	server.RegisterMailServer(rec)
+	if err := server.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(server.Stop)
+	client := newTestNode(t, "client", server.Enode())
+	connected(t, 1, client, server)
+
+	topic, key := topicOf("stored"), chatKey(t, "stored")
+	signer := mustKey(t)
+	for i := range 5 {
+		h, err := client.Post(Post{Topic: topic, SymKey: key, Payload: []byte{byte(i)}, Signer: signer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ack := awaitAck(t, client, server.Enode().ID(), h, 10*time.Second)
+		if !ack.Confirmed || !containsHash(ack.Envelopes, h) {
+			t.Fatalf("ack = %+v, want %x confirmed", ack, h)
+		}
+		// No waiting: the archive had it before the confirmation left.
+		if !rec.has(h) {
+			t.Fatalf("envelope %d confirmed before the mailserver archived it", i)
+		}
 	}
 }

@@ -123,10 +123,10 @@ func (ic *interceptor) noteBatch(msg p2p.Msg) (p2p.Msg, error) {
 // the batch now in whisperv6's pool were accepted (a mailserver archived
 // them as they went in); the others were dropped, by whisperv6 for their
 // age or by our own checks. A confirming peer is told which is which.
-func (ic *interceptor) confirmBatch() error {
+func (ic *interceptor) confirmBatch() {
 	r := ic.receipt
 	if r == nil {
-		return nil
+		return
 	}
 	ic.receipt = nil
 	var refused []envelopeError
@@ -142,18 +142,57 @@ func (ic *interceptor) confirmBatch() error {
 		ic.link.touch(time.Now())
 	}
 	if !ic.link.confirms.Load() {
-		return nil
+		return
 	}
-	inner, err := rlp.EncodeToBytes(messagesResponse{Hash: r.hash, Errors: refused})
+	select {
+	case ic.link.confirmations <- confirmation{hash: r.hash, refused: refused}:
+	default:
+		// The peer has not read our last confirmationQueue replies.
+		ic.node.log.Debug("batch confirmation not sent: the peer is not reading", "peer", ic.link.id.TerminalString())
+	}
+}
+
+// confirmation is our reply to one batch.
+type confirmation struct {
+	hash    common.Hash
+	refused []envelopeError
+}
+
+// confirmationQueue bounds the replies waiting for a peer to read them.
+const confirmationQueue = 256
+
+// writeConfirmations writes l's queued confirmations until the peer goes.
+// They are not written on the reading goroutine: devp2p stops reading a
+// connection while its protocol's reader is busy, so two nodes each
+// blocked writing a reply to the other could wait on each other.
+func (n *Node) writeConfirmations(l *link) {
+	defer n.wg.Done()
+	defer n.catchPanic()
+	for {
+		select {
+		case c := <-l.confirmations:
+			if err := sendConfirmation(l.rw, c); err != nil {
+				n.log.Debug("stop confirming batches", "peer", l.id.TerminalString(), "err", err)
+				return
+			}
+		case <-l.closed:
+			return
+		}
+	}
+}
+
+// sendConfirmation writes code 12, then code 11 for older peers, as
+// Status's nodes did.
+func sendConfirmation(w p2p.MsgWriter, c confirmation) error {
+	inner, err := rlp.EncodeToBytes(messagesResponse{Hash: c.hash, Errors: c.refused})
 	if err != nil {
 		return fmt.Errorf("encode batch confirmation: %w", err)
 	}
-	// Status's nodes sent code 12 first; code 11 followed for older peers.
-	if err := p2p.Send(ic.rw, codeMessagesResponse, versionedResponse{Version: messagesResponseVersion, Response: inner}); err != nil {
-		return fmt.Errorf("send batch confirmation to peer %s: %w", ic.link.id.TerminalString(), err)
+	if err := p2p.Send(w, codeMessagesResponse, versionedResponse{Version: messagesResponseVersion, Response: inner}); err != nil {
+		return fmt.Errorf("send batch confirmation: %w", err)
 	}
-	if err := p2p.Send(ic.rw, codeBatchAck, r.hash); err != nil {
-		return fmt.Errorf("send batch acknowledgement to peer %s: %w", ic.link.id.TerminalString(), err)
+	if err := p2p.Send(w, codeBatchAck, c.hash); err != nil {
+		return fmt.Errorf("send batch acknowledgement: %w", err)
 	}
 	return nil
 }

@@ -24,9 +24,10 @@ type link struct {
 	closed chan struct{}     // closed when the peer is gone
 	slot   chan struct{}     // one history request in flight per peer
 
-	confirms   atomic.Bool  // its handshake says it acknowledges batches
-	lastActive atomic.Int64 // unix nanoseconds of its last useful message (evict.go)
-	sent       sentBatches  // batches written to it, awaiting acknowledgement
+	confirms      atomic.Bool       // its handshake says it acknowledges batches
+	confirmations chan confirmation // our replies to its batches (confirm.go)
+	lastActive    atomic.Int64      // unix nanoseconds of its last useful message (evict.go)
+	sent          sentBatches       // batches written to it, awaiting acknowledgement
 
 	mu  sync.Mutex
 	req *pendingRequest // in flight, or ended less than directGrace ago
@@ -55,6 +56,8 @@ func (n *Node) runPeer(peer *p2p.Peer, rw p2p.MsgReadWriter, runWhisper func(*p2
 		rw:     rw,
 		closed: make(chan struct{}),
 		slot:   make(chan struct{}, 1),
+
+		confirmations: make(chan confirmation, confirmationQueue),
 	}
 	l.touch(time.Now())
 	n.mu.Lock()
@@ -70,6 +73,8 @@ func (n *Node) runPeer(peer *p2p.Peer, rw p2p.MsgReadWriter, runWhisper func(*p2
 	if victim != nil {
 		n.evict(victim)
 	}
+	n.wg.Add(1)
+	go n.writeConfirmations(l)
 
 	err := runWhisper(peer, &interceptor{node: n, link: l, rw: rw})
 
