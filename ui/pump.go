@@ -166,12 +166,13 @@ func (u *UI) applyEvents(batch []session.Event) {
 }
 
 // ringFor rings the terminal bell once when someone wrote to us privately,
-// or mentioned us, in a chat that is not on screen. The kind is looked up
-// after the whole batch, whose ChatsChanged may name a chat just created.
-// Beep only queues a BEL for the terminal: it never blocks the loop.
+// or mentioned us, in a chat that is not on screen, and at most once a
+// minute for each chat. The kind is looked up after the whole batch, whose
+// ChatsChanged may name a chat just created. Beep only queues a BEL for the
+// terminal: it never blocks the loop.
 func (u *UI) ringFor(chatIDs []string) {
 	for _, id := range chatIDs {
-		if i := u.chatIndex(id); i >= 0 && (u.chats[i].Kind == session.OneToOne || u.chats[i].Mention) {
+		if i := u.chatIndex(id); i >= 0 && (u.chats[i].Kind == session.OneToOne || u.chats[i].Mention) && u.bell.allow(id) {
 			if err := u.screen.Beep(); err != nil {
 				u.log.Debug("bell", "err", err)
 			}

@@ -59,6 +59,7 @@ type UI struct {
 	notice      notice
 	noticeTimer *time.Timer
 	stopQueued  bool // the loop was stopped by stopWhenAsked
+	bell        bellLimit
 
 	// Cross-goroutine plumbing.
 	mu       sync.Mutex
