@@ -106,3 +106,18 @@ func TestStaticPeersAreNeverEvicted(t *testing.T) {
 		t.Errorf("the newcomer was evicted; peers: %d", n.PeerCount())
 	}
 }
+
+func TestInboundOnlyNodeStillDialsItsStaticPeers(t *testing.T) {
+	t.Parallel()
+	other := newTestNode(t, "other")
+	cfg := testNodeConfig(t, "relay", other.Enode())
+	cfg.InboundOnly = true
+	relay := startNode(t, cfg)
+	// devp2p dials nobody here: the redialer made this connection.
+	connected(t, 1, relay, other)
+	for _, p := range relay.srv.Peers() {
+		if p.Inbound() {
+			t.Errorf("peer %s dialed the relay; the relay should have dialed it", p.ID().TerminalString())
+		}
+	}
+}
