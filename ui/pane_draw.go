@@ -8,6 +8,11 @@ import (
 	"hush/session"
 )
 
+// maxMessageRows bounds the rows one message takes in the pane; a longer one
+// shows its first rows and a "… N more lines" marker, so one message cannot
+// push a whole conversation off the screen.
+const maxMessageRows = 30
+
 // paneColumns are the widths of the pane's columns: the time (HH:MM and a
 // space), the sender (right-aligned, then a space) and the text.
 type paneColumns struct{ time, nick, text int }
@@ -83,6 +88,14 @@ func (p *messagePane) linesOf(it *paneItem) []lineRange {
 	}
 	it.display = it.text + stateSuffix(it)
 	it.lines = wrapText(it.display, w)
+	if it.kind == kindMessage && len(it.lines) > maxMessageRows {
+		// Keep the first rows and say how many are left out; the marker
+		// (with the state suffix) is drawn as the suffix is, after the text.
+		kept := maxMessageRows - 1
+		marker := "… " + plural(len(it.lines)-kept, "more line") + stateSuffix(it)
+		it.display = it.text + marker
+		it.lines = append(it.lines[:kept:kept], lineRange{len(it.text), len(it.display)})
+	}
 	it.layoutWidth, it.layoutState = w, it.msg.State
 	return it.lines
 }
