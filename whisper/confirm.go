@@ -56,6 +56,7 @@ type versionedResponse struct {
 type receipt struct {
 	hash      common.Hash   // keccak256 of the body as received
 	envelopes []common.Hash // hashes of its envelopes
+	pooled    []bool        // whether whisperv6 held each already
 }
 
 // writeStatus adds confirmationsEnabled = true to our handshake, so that
@@ -106,10 +107,11 @@ func (ic *interceptor) noteBatch(msg p2p.Msg) (p2p.Msg, error) {
 	}
 	items, err := rlpItems(body)
 	if err == nil {
-		r := &receipt{hash: crypto.Keccak256Hash(body), envelopes: make([]common.Hash, len(items))}
+		r := &receipt{hash: crypto.Keccak256Hash(body), envelopes: make([]common.Hash, len(items)), pooled: make([]bool, len(items))}
 		for i, raw := range items {
 			// Decoding is canonical, so this is the envelope's hash.
 			r.envelopes[i] = crypto.Keccak256Hash(raw)
+			r.pooled[i] = ic.node.shh.GetEnvelope(r.envelopes[i]) != nil
 		}
 		ic.receipt = r
 	}
@@ -130,15 +132,19 @@ func (ic *interceptor) confirmBatch() {
 	}
 	ic.receipt = nil
 	var refused []envelopeError
-	accepted := 0
-	for _, h := range r.envelopes {
+	fresh := 0
+	for i, h := range r.envelopes {
 		if ic.node.shh.GetEnvelope(h) != nil {
-			accepted++
+			if !r.pooled[i] {
+				fresh++
+			}
 			continue
 		}
 		refused = append(refused, envelopeError{Hash: h, Code: envelopeNotAccepted, Description: "not accepted: expired or refused by the receiver's checks"})
 	}
-	if accepted > 0 {
+	// Only news counts as activity: replaying known envelopes costs a
+	// peer nothing.
+	if fresh > 0 {
 		ic.link.touch(time.Now())
 	}
 	if !ic.link.confirms.Load() {

@@ -11,7 +11,7 @@ import (
 // the node keeps one slot free: when a newcomer brings the count to
 // MaxPeers−1, the non-static peer idle the longest is disconnected.
 // Useful activity is what a peer does for the network or asks of it: a
-// batch with an envelope we accepted, a history request, an
+// batch bringing an envelope new to us, a history request, an
 // acknowledgement of a batch we sent.
 
 // touch records useful activity of the peer.
