@@ -6,6 +6,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/p2p"
 	"github.com/ethereum/go-ethereum/p2p/enode"
+	"github.com/ethereum/go-ethereum/whisper/whisperv6"
 )
 
 // startIdlePeer starts a devp2p node that claims shh/6, dials target and
@@ -119,5 +120,45 @@ func TestInboundOnlyNodeStillDialsItsStaticPeers(t *testing.T) {
 		if p.Inbound() {
 			t.Errorf("peer %s dialed the relay; the relay should have dialed it", p.ID().TerminalString())
 		}
+	}
+}
+
+func TestOnlyNewEnvelopesCountAsActivity(t *testing.T) {
+	t.Parallel()
+	cfg := testNodeConfig(t, "n")
+	cfg.MinPoW = 1e-9
+	n := startNode(t, cfg)
+	ic, peer := pipeInterceptor(t, n, false)
+	long := time.Now().Add(-time.Hour)
+
+	known := sealTestEnvelope(t, topicOf("activity"), 64, 60, time.Now())
+	if err := n.Whisper().Send(known); err != nil {
+		t.Fatal(err)
+	}
+	take := func(env *whisperv6.Envelope) {
+		t.Helper()
+		ic.link.touch(long)
+		go func() { _ = p2p.Send(peer, codeMessages, []*whisperv6.Envelope{env}) }()
+		msg, err := ic.rw.ReadMsg()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if msg, err = ic.noteBatch(msg); err != nil {
+			t.Fatal(err)
+		}
+		var envs []*whisperv6.Envelope
+		if err := msg.Decode(&envs); err != nil {
+			t.Fatal(err)
+		}
+		_ = n.Whisper().Send(envs[0]) // as whisperv6's loop would; a known one is refused as a duplicate
+		ic.confirmBatch()
+	}
+	take(known)
+	if !ic.link.idleSince().Equal(time.Unix(0, long.UnixNano())) {
+		t.Error("replaying a known envelope counted as activity")
+	}
+	take(sealTestEnvelope(t, topicOf("activity"), 64, 60, time.Now()))
+	if time.Since(ic.link.idleSince()) > time.Minute {
+		t.Error("a new envelope did not count as activity")
 	}
 }
