@@ -27,6 +27,8 @@ func (u *UI) commandTable() []command {
 		{"leave", "", "leave the chat on screen", u.cmdLeave},
 		{"msg", "0x04…|name [text]", "open a one-to-one chat (and send text to it)", u.cmdMsg},
 		{"nick", "NAME", "set your name for the peer of this one-to-one chat", u.cmdNick},
+		{"ignore", "[0x04…|name]", "hide and drop everything a key sends (kept across restarts); alone, list who is ignored", u.cmdIgnore},
+		{"unignore", "0x04…|name", "stop ignoring a key", u.cmdUnignore},
 		{"whoami", "", "show your public key and enode, to share", u.cmdWhoami},
 		{"history", "[duration]", "ask the mailserver for this chat's history (default 24h; e.g. 90m, 3d)", u.cmdHistory},
 		{"search", "text", "search this chat's stored messages", u.cmdSearch},
@@ -280,4 +282,71 @@ func (u *UI) cmdQuit(args string) error {
 	}
 	u.Stop()
 	return nil
+}
+
+func (u *UI) cmdIgnore(args string) error {
+	if args == "" {
+		keys := u.session.Ignored()
+		if len(keys) == 0 {
+			u.showNotice("nobody is ignored", false)
+			return nil
+		}
+		u.pane.addLocal(kindSystem, "ignored: "+plural(len(keys), "key"))
+		for _, k := range keys {
+			u.pane.addLocal(kindRaw, k)
+		}
+		return nil
+	}
+	key, err := u.session.Ignore(u.senderKey(args))
+	if err != nil {
+		return err
+	}
+	u.pane.setIgnored(u.session.Ignored())
+	if u.chatIndex(key) >= 0 {
+		u.removeChat(key)
+	}
+	u.reloadPane()
+	u.showNotice("ignoring "+shortKey(key)+"; /unignore "+shortKey(key)+" to undo", false)
+	return nil
+}
+
+func (u *UI) cmdUnignore(args string) error {
+	if args == "" {
+		return errUsage
+	}
+	target := args
+	// An ignored key may be given in its short form, as /ignore showed it.
+	for _, k := range u.session.Ignored() {
+		if strings.EqualFold(args, shortKey(k)) {
+			target = k
+		}
+	}
+	key, err := u.session.Unignore(target)
+	if err != nil {
+		return err
+	}
+	u.pane.setIgnored(u.session.Ignored())
+	u.reloadPane()
+	u.showNotice("no longer ignoring "+shortKey(key), false)
+	return nil
+}
+
+// senderKey turns a name as the pane shows it (a sender's name or short key)
+// into that sender's key; anything else is passed on for the session to
+// resolve as a key or contact name.
+func (u *UI) senderKey(name string) string {
+	for _, it := range u.pane.items {
+		if it.kind == kindMessage && !it.msg.Outgoing &&
+			(strings.EqualFold(it.name, name) || strings.EqualFold(shortKey(it.msg.Sender), name)) {
+			return it.msg.Sender
+		}
+	}
+	return name
+}
+
+// reloadPane shows the current chat again, for a change to who is hidden.
+func (u *UI) reloadPane() {
+	if u.current != "" {
+		u.pane.load(u.current, 0)
+	}
 }

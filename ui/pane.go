@@ -23,6 +23,7 @@ type historySource interface {
 	Latest(chatID string, n int) ([]session.Message, error)
 	Before(chatID string, before session.Message, n int) ([]session.Message, error)
 	RequestHistory(chatID string, d time.Duration) error
+	Ignored() []string
 }
 
 // itemKind tells chat messages from the pane's own lines.
@@ -76,6 +77,7 @@ type messagePane struct {
 	chatID  string
 	items   []*paneItem
 	ids     map[string]struct{}
+	ignored map[string]bool // senders whose stored messages are not shown; nil until first load
 
 	// Scroll position. When follow is set the newest line is at the bottom;
 	// otherwise the top line is line anchorLine of the item with key anchor,
@@ -119,6 +121,9 @@ func (p *messagePane) clear() {
 func (p *messagePane) load(chatID string, unread int) {
 	p.clear()
 	p.chatID = chatID
+	if p.ignored == nil {
+		p.setIgnored(p.src.Ignored())
+	}
 	msgs, err := p.src.Latest(chatID, latestLoad)
 	if err != nil {
 		p.report(fmt.Errorf("load messages: %w", err))
@@ -165,9 +170,22 @@ func (p *messagePane) newItem(m session.Message) *paneItem {
 	return &paneItem{msg: m, kind: kindMessage, text: text, name: name, color: senderColor(m.Sender)}
 }
 
-// insertAt inserts m at index i without any checks beyond duplicates.
+// setIgnored replaces the senders whose messages the pane hides. The session
+// drops what they send from then on; this hides what was stored before.
+func (p *messagePane) setIgnored(keys []string) {
+	p.ignored = make(map[string]bool, len(keys))
+	for _, k := range keys {
+		p.ignored[k] = true
+	}
+}
+
+// insertAt inserts m at index i without any checks beyond duplicates and
+// ignored senders.
 func (p *messagePane) insertAt(i int, m session.Message) {
 	if _, dup := p.ids[m.ID]; dup {
+		return
+	}
+	if p.ignored[m.Sender] {
 		return
 	}
 	p.ids[m.ID] = struct{}{}

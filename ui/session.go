@@ -23,4 +23,7 @@ type Session interface {
 	RequestHistory(chatID string, d time.Duration) error // async; progress arrives as SyncProgress events
 	Search(chatID, text string, limit int) ([]session.Message, error)
 	PeerCount() int
+	Ignore(keyOrName string) (string, error)   // drops the key's messages from now on and leaves our chat with it; returns the key
+	Unignore(keyOrName string) (string, error) // returns the key
+	Ignored() []string                         // the ignored keys
 }
