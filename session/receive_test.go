@@ -181,7 +181,13 @@ func TestHostileClocksAndTimestamps(t *testing.T) {
 	waitFor(t, "both hostile messages", func() bool { return len(b.texts("status")) == 2 })
 	received := time.Now()
 
-	limit := codec.ClockAt(received.Add(codec.FutureWindow))
+	// An honest peer that never saw the hostile message writes after it.
+	honest := newKey(t)
+	postPublic(t, a, honest, "status", c4(t, "honest and later", codec.MessageTypePublic, "status", codec.NextClock(0, time.Now()), time.Now().UnixMilli()))
+	waitFor(t, "honest message", func() bool { return len(b.texts("status")) == 3 })
+	// Batches are handled one after the other, so the clock has taken the
+	// hostile messages into account by now.
+	limit := codec.ClockAt(time.Now().Add(codec.FutureWindow))
 	c, _, err := b.store.Chat("status")
 	if err != nil {
 		t.Fatal(err)
@@ -189,10 +195,6 @@ func TestHostileClocksAndTimestamps(t *testing.T) {
 	if c.LastClock > limit {
 		t.Fatalf("B's clock was dragged to %d, %s past now", c.LastClock, time.Duration(c.LastClock/100-received.UnixMilli())*time.Millisecond)
 	}
-	// An honest peer that never saw the hostile message writes after it.
-	honest := newKey(t)
-	postPublic(t, a, honest, "status", c4(t, "honest and later", codec.MessageTypePublic, "status", codec.NextClock(0, time.Now()), time.Now().UnixMilli()))
-	waitFor(t, "honest message", func() bool { return len(b.texts("status")) == 3 })
 	if got, want := b.texts("status"), []string{"from 1970", "from the future", "honest and later"}; !slices.Equal(got, want) {
 		t.Fatalf("order %q, want %q", got, want)
 	}
@@ -277,6 +279,8 @@ func TestStrangerChatsCapped(t *testing.T) {
 	if n := len(b.mgr.Chats()); n != strangerChats {
 		t.Fatalf("%d chats opened, want %d", n, strangerChats)
 	}
+	// Events trail the store: wait for the notice, then count.
+	waitFor(t, "the cap notice", func() bool { return len(b.notices("more than")) > 0 })
 	if n := len(b.notices("more than")); n != 1 {
 		t.Fatalf("%d cap notices, want 1", n)
 	}
@@ -285,6 +289,7 @@ func TestStrangerChatsCapped(t *testing.T) {
 	now := clock.now()
 	postPrivate(t, a, k, &b.id.PublicKey, c4(t, "next minute", codec.MessageTypePrivate, b.key(), codec.NextClock(0, now), now.UnixMilli()))
 	waitFor(t, "a new chat opens after the minute", func() bool { return len(b.mgr.Chats()) == strangerChats+1 })
+	waitFor(t, "the summary", func() bool { return len(b.notices("dropped")) > 0 })
 	if got := b.notices("dropped"); len(got) != 1 || !strings.Contains(got[0], fmt.Sprintf("dropped %d messages from %d unknown keys", extra, extra)) {
 		t.Fatalf("summary notices %q", got)
 	}
