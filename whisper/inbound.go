@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync/atomic"
 	"time"
 
 	"hush/whisper/droplog"
@@ -21,25 +23,54 @@ import (
 // second.
 const maxPeerDrops = 10_000
 
+// directQueue bounds the direct envelopes of one peer decrypted but not
+// yet read; past it the peer's stream waits.
+const directQueue = 256
+
+// inbound is the interceptor's receive-side state for one peer.
+type inbound struct {
+	drops *droplog.Log // nil until the first drop
+	opens *readers     // nil until the first direct envelope
+}
+
+// readers read (recover signers of) a peer's direct envelopes on a few
+// goroutines, started with the first envelope and ended with the peer.
+// Recovery is most of what a history catch-up costs the client, and the
+// envelopes of a page are independent; spreading them over the cores
+// keeps the page, which must be delivered before its completion is
+// handed over, from holding the next request back for long.
+type readers struct {
+	jobs    chan decrypted
+	pending atomic.Int64  // handed over, not yet delivered
+	drained chan struct{} // a token when pending reached zero
+}
+
 // drop logs (rate-limited) that something from this peer was dropped, and
 // returns an error, which disconnects the peer, once it has had too much
 // dropped lately.
 func (ic *interceptor) drop(reason string, args ...any) error {
-	if ic.drops == nil {
-		ic.drops = droplog.New(ic.node.log.With("peer", ic.link.id.TerminalString()), droplog.DefaultWindow)
-	}
-	if ic.drops.Drop(reason, args...) > maxPeerDrops {
-		ic.drops.Flush()
+	log := ic.dropLog()
+	if log.Drop(reason, args...) > maxPeerDrops {
+		log.Flush()
 		return fmt.Errorf("peer %s: more than %d dropped messages in %s", ic.link.id.TerminalString(), maxPeerDrops, droplog.DefaultWindow)
 	}
 	return nil
 }
 
+// dropLog returns the peer's drop log, made on first use.
+func (ic *interceptor) dropLog() *droplog.Log {
+	if ic.in.drops == nil {
+		ic.in.drops = droplog.New(ic.node.log.With("peer", ic.link.id.TerminalString()), droplog.DefaultWindow)
+	}
+	return ic.in.drops
+}
+
 // readDirect takes a code-127 message: envelopes we asked this peer for,
-// one or a status-go batch (an RLP list of them). They are opened and
-// delivered here, on the peer's goroutine, before anything later on the
-// stream (the completion) is read; whisperv6 never sees them. Envelopes
-// from a peer we are not waiting for are dropped unopened.
+// one or a status-go batch (an RLP list of them). Each is decrypted and
+// checked here, in stream order, then read and delivered by the peer's
+// readers; a completion later on the stream waits for them
+// (directsDelivered). whisperv6 never sees these envelopes. Envelopes from
+// a peer we are not waiting for are dropped unopened.
 func (ic *interceptor) readDirect(msg p2p.Msg) error {
 	body, err := ic.readPayload(msg)
 	if err != nil {
@@ -62,27 +93,91 @@ func (ic *interceptor) readDirect(msg p2p.Msg) error {
 			continue
 		}
 		hash := crypto.Keccak256Hash(raw) // decoding is canonical: the envelope's hash
-		o := ic.node.openEnvelope(env, hash, true)
-		if o.poison != "" {
-			if err := ic.drop("direct envelope whose plaintext is malformed", "envelope", hash.Hex(), "reason", o.poison); err != nil {
+		d := ic.node.decrypt(env, hash, true)
+		if d.poison != "" {
+			if err := ic.drop("direct envelope whose plaintext is malformed", "envelope", hash.Hex(), "reason", d.poison); err != nil {
 				return err
 			}
 			continue
-		}
-		if o.bad != "" {
-			if err := ic.drop("unreadable direct envelope", "envelope", hash.Hex(), "reason", o.bad); err != nil {
-				return err
-			}
 		}
 		if !ic.link.acceptDirect(hash, time.Now()) {
-			unasked++ // the request ended while we opened it
+			unasked++ // the request ended while we decrypted it
 			continue
 		}
-		if !ic.node.deliver(o.got) {
+		if len(d.plains) > 0 && !ic.handToReaders(d) {
 			return errNotRunning
 		}
 	}
 	return ic.unasked(unasked)
+}
+
+// handToReaders queues d for the peer's readers, starting them first if
+// needed; false when the node stopped.
+func (ic *interceptor) handToReaders(d decrypted) bool {
+	rs := ic.in.opens
+	if rs == nil {
+		rs = &readers{jobs: make(chan decrypted, directQueue), drained: make(chan struct{}, 1)}
+		ic.in.opens = rs
+		drops := ic.dropLog()
+		for range max(1, runtime.GOMAXPROCS(0)) {
+			ic.node.wg.Add(1)
+			go ic.node.readDirects(ic.link, rs, drops)
+		}
+	}
+	rs.pending.Add(1)
+	select {
+	case rs.jobs <- d:
+		return true
+	case <-ic.node.quit:
+		return false
+	}
+}
+
+// readDirects is one of a peer's readers.
+func (n *Node) readDirects(l *link, rs *readers, drops *droplog.Log) {
+	defer n.wg.Done()
+	defer n.catchPanic()
+	for {
+		select {
+		case d := <-rs.jobs:
+			o := d.read()
+			if o.bad != "" {
+				drops.Drop("unreadable direct envelope", "envelope", d.hash.Hex(), "reason", o.bad)
+			}
+			if !n.deliver(o.got) {
+				return
+			}
+			if rs.pending.Add(-1) == 0 {
+				select {
+				case rs.drained <- struct{}{}:
+				default:
+				}
+			}
+		case <-l.closed:
+			return // what is left was for a page that failed with the peer
+		case <-n.quit:
+			return
+		}
+	}
+}
+
+// directsDelivered waits until every direct envelope handed to the
+// readers is on Received(); false when the node stopped first. A
+// completion is handed over only after it, so that RequestHistory returns
+// a page whose envelopes are all delivered.
+func (ic *interceptor) directsDelivered() bool {
+	rs := ic.in.opens
+	if rs == nil {
+		return true
+	}
+	for rs.pending.Load() > 0 {
+		select {
+		case <-rs.drained:
+		case <-ic.node.quit:
+			return false
+		}
+	}
+	return true
 }
 
 // unasked counts and logs count direct envelopes we did not ask for.

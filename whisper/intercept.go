@@ -5,7 +5,6 @@ import (
 	"io"
 	"time"
 
-	"hush/whisper/droplog"
 	"hush/whisper/mailserver"
 
 	"github.com/ethereum/go-ethereum/p2p"
@@ -24,10 +23,10 @@ const (
 // interceptor is the message stream whisperv6 reads from one peer. It
 // filters what comes in; writes go to the peer unchanged.
 type interceptor struct {
-	node  *Node
-	link  *link
-	rw    p2p.MsgReadWriter
-	drops *droplog.Log // what we dropped from this peer (inbound.go); nil until the first
+	node *Node
+	link *link
+	rw   p2p.MsgReadWriter
+	in   inbound // receive-side state for this peer (inbound.go)
 
 	handshaken bool     // the peer's handshake was read (confirm.go)
 	receipt    *receipt // code-1 batch whisperv6 is taking, to acknowledge
@@ -51,7 +50,7 @@ func (ic *interceptor) ReadMsg() (p2p.Msg, error) {
 	for {
 		msg, err := ic.rw.ReadMsg()
 		if err != nil {
-			ic.drops.Flush() // the peer is gone
+			ic.in.drops.Flush() // the peer is gone
 			return msg, err
 		}
 		if msg.Code == codeRequest {
@@ -110,6 +109,9 @@ func (ic *interceptor) readCompletion(msg p2p.Msg) error {
 	c, err := mailserver.DecodeCompletion(raw)
 	if err != nil {
 		return ic.drop("malformed mailserver completion", "err", err)
+	}
+	if !ic.directsDelivered() {
+		return errNotRunning
 	}
 	if !ic.link.deliverCompletion(c) {
 		return ic.drop("mailserver completion for no request in flight", "request", fmt.Sprintf("%x", c.RequestID))

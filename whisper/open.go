@@ -9,6 +9,11 @@ import (
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
 )
 
+// Opening an envelope is two steps: decrypt, which finds whether it is
+// poison (cheap for a symmetric key) and must happen in stream order, and
+// read, which recovers the signer (secp256k1, most of the cost) and may
+// run elsewhere (inbound.go spreads a history page over several cores).
+
 // opened is an envelope opened with the keys subscribed to its topic.
 type opened struct {
 	got     []Received // one per subscription whose key opens it
@@ -17,72 +22,92 @@ type opened struct {
 	bad     string     // why a plaintext, well formed, was not delivered ("" if none)
 }
 
-// openEnvelope decrypts env with each key subscribed to its topic and
-// reads the plaintext in hush's own code: whisperv6's parser is never run
-// on a plaintext of ours (guard.go says why). Only decryption is
-// whisperv6's. A malformed plaintext makes the whole envelope poison: it
-// is neither delivered nor relayed.
-func (n *Node) openEnvelope(env *whisperv6.Envelope, hash common.Hash, direct bool) opened {
-	subs, version := n.subs.forTopic(env.Topic)
-	out := opened{version: version}
-	if len(subs) == 0 {
-		return out
-	}
-	type plain struct {
-		sub     *subscription
-		payload []byte
-		signer  *ecdsa.PublicKey
-		ok      bool
-	}
-	// Subscriptions sharing a key share one decryption.
-	tried := make([]plain, 0, len(subs))
-	for _, sub := range subs {
-		var p *plain
-		for i := range tried {
-			if tried[i].sub.sameKey(sub) {
-				p = &tried[i]
-				break
-			}
-		}
-		if p == nil {
-			tried = append(tried, plain{sub: sub})
-			p = &tried[len(tried)-1]
-			raw := decrypt(env, sub)
-			if raw == nil {
-				continue // not for this key
-			}
-			if problem := plaintextProblem(raw); problem != "" {
-				out.poison = problem
-				out.got = nil
-				return out
-			}
-			payload, signer, bad := readPlaintext(raw)
-			if bad != "" {
-				out.bad = bad
-				continue
-			}
-			p.payload, p.signer, p.ok = payload, signer, true
-		}
-		if !p.ok {
-			continue
-		}
-		out.got = append(out.got, Received{
-			Subscription: sub.id,
-			Topic:        [4]byte(env.Topic),
-			Payload:      p.payload,
-			Signer:       p.signer,
-			EnvelopeHash: hash,
-			// uint32 arithmetic, as whisperv6 computes it.
-			Sent:   time.Unix(int64(env.Expiry-env.TTL), 0),
-			Direct: direct,
-		})
-	}
-	return out
+// decrypted is an envelope decrypted with the keys subscribed to its
+// topic, not read yet.
+type decrypted struct {
+	env     *whisperv6.Envelope
+	hash    common.Hash
+	direct  bool
+	version uint64
+	plains  []plaintext // one per key that opened it
+	poison  string      // why a plaintext is malformed; plains is then nil
 }
 
-// decrypt returns env's plaintext under sub's key, or nil if the key does
-// not open it. whisperv6's decryption only decrypts; it parses nothing.
-func decrypt(env *whisperv6.Envelope, sub *subscription) []byte {
+// plaintext is what one key made of an envelope, and the subscriptions
+// holding that key.
+type plaintext struct {
+	raw  []byte
+	subs []*subscription
+}
+
+// openEnvelope decrypts and reads env (decrypt, then read).
+func (n *Node) openEnvelope(env *whisperv6.Envelope, hash common.Hash, direct bool) opened {
+	return n.decrypt(env, hash, direct).read()
+}
+
+// decrypt decrypts env with each key subscribed to its topic and checks
+// each plaintext's layout in hush's own code: whisperv6's parser is never
+// run on a plaintext of ours (guard.go says why). Only decryption is
+// whisperv6's, and it parses nothing. A malformed plaintext makes the
+// whole envelope poison: it is neither delivered nor relayed.
+func (n *Node) decrypt(env *whisperv6.Envelope, hash common.Hash, direct bool) decrypted {
+	subs, version := n.subs.forTopic(env.Topic)
+	d := decrypted{env: env, hash: hash, direct: direct, version: version}
+	var tried []plaintext // by key; raw nil when the key does not open it
+next:
+	for _, sub := range subs {
+		for i := range tried {
+			if tried[i].subs[0].sameKey(sub) {
+				tried[i].subs = append(tried[i].subs, sub)
+				continue next
+			}
+		}
+		raw := decryptWith(env, sub)
+		if raw != nil {
+			if problem := plaintextProblem(raw); problem != "" {
+				d.poison = problem
+				return d
+			}
+		}
+		tried = append(tried, plaintext{raw: raw, subs: []*subscription{sub}})
+	}
+	for _, p := range tried {
+		if p.raw != nil {
+			d.plains = append(d.plains, p)
+		}
+	}
+	return d
+}
+
+// read recovers the payload and signer of each plaintext and makes the
+// deliveries, one per subscription.
+func (d decrypted) read() opened {
+	o := opened{version: d.version, poison: d.poison}
+	for _, p := range d.plains {
+		payload, signer, bad := readPlaintext(p.raw)
+		if bad != "" {
+			o.bad = bad
+			continue
+		}
+		for _, sub := range p.subs {
+			o.got = append(o.got, Received{
+				Subscription: sub.id,
+				Topic:        [4]byte(d.env.Topic),
+				Payload:      payload,
+				Signer:       signer,
+				EnvelopeHash: d.hash,
+				// uint32 arithmetic, as whisperv6 computes it.
+				Sent:   time.Unix(int64(d.env.Expiry-d.env.TTL), 0),
+				Direct: d.direct,
+			})
+		}
+	}
+	return o
+}
+
+// decryptWith returns env's plaintext under sub's key, or nil if the key
+// does not open it.
+func decryptWith(env *whisperv6.Envelope, sub *subscription) []byte {
 	var (
 		msg *whisperv6.ReceivedMessage
 		err error

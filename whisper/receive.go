@@ -132,8 +132,10 @@ func (n *Node) screen(env *whisperv6.Envelope, hash common.Hash, now uint32) (po
 		return v.poison, ""
 	}
 	n.recv.screenings.Add(1)
-	o := n.openEnvelope(env, hash, false)
-	n.recv.screened.finish(v, o)
+	// Finished even if opening panicked, so no other peer waits forever.
+	o := opened{poison: "opening it failed"}
+	defer func() { n.recv.screened.finish(v, o) }()
+	o = n.openEnvelope(env, hash, false)
 	return o.poison, o.bad
 }
 
