@@ -61,6 +61,12 @@ var (
 // catchUp fetches, for every joined chat, everything since its synced-to
 // mark (the last 24 h for a chat never synced), at most maxGap back.
 func (s *syncer) catchUp() error {
+	if !s.anyConnected() {
+		// Its connection will ask again; waiting here would hold up a
+		// /join for nothing.
+		s.m.log.Info("history catch-up waits for a mailserver to connect")
+		return whisper.ErrNotConnected
+	}
 	chats, err := s.m.cfg.Store.Chats()
 	if err != nil {
 		s.m.log.Error("history: list chats", "err", err)
@@ -93,6 +99,16 @@ func (s *syncer) catchUp() error {
 		j.todo, j.markEach = []span{{from, now}}, true
 	}
 	return s.run(j)
+}
+
+// anyConnected reports whether one of the mailservers is connected.
+func (s *syncer) anyConnected() bool {
+	for _, ms := range s.m.cfg.Mailservers {
+		if _, ok := s.m.cfg.Node.Connection(ms.Node.ID()); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // newestFirstPlan puts the last recentFirst of s first, then the rest.
@@ -238,10 +254,12 @@ func (s *syncer) runOn(ms Mailserver, j *job, bloom []byte, progress *SyncProgre
 }
 
 // fetch asks for one span and follows its cursor to the end. After every
-// page it waits until the receive loop has stored what the page brought:
-// the span counts as done only when all of it is stored. A request is
-// bounded in pages and in time (time spent on /join's requests between
-// its pages not counted), and stops when the server repeats a cursor.
+// page it asks the receive loop for a barrier and collects the answer after
+// the next page (so storing one page overlaps fetching the next): the span
+// counts as done only when the last barrier says all of it is stored. A
+// request is bounded in pages and in time (time spent on /join's requests
+// between its pages not counted), and stops when the server repeats a
+// cursor.
 func (s *syncer) fetch(ms Mailserver, j *job, sp span, bloom []byte, progress *SyncProgress) error {
 	lower, upper := sp.bounds()
 	req := whisper.HistoryRequest{
@@ -252,43 +270,59 @@ func (s *syncer) fetch(ms Mailserver, j *job, sp span, bloom []byte, progress *S
 	s.m.log.Info("history request", "job", j.kind, "mailserver", ms.Node.ID().TerminalString(), "format", ms.Format,
 		"from", time.Unix(int64(lower), 0).UTC(), "to", time.Unix(int64(upper), 0).UTC(),
 		"lower", lower, "upper", upper, "chats", strings.Join(j.chats, ","))
+	var pending chan tally
+	stored := func() error {
+		if pending == nil {
+			return nil
+		}
+		res := s.awaitBarrier(pending)
+		pending = nil
+		progress.Messages += res.added
+		s.m.emit(*progress)
+		if res.err != nil {
+			return fmt.Errorf("history: %w: %w", errNotStored, res.err)
+		}
+		return nil
+	}
+	// Whatever came is stored before the request is judged.
+	end := func(err error) error {
+		pending = s.askBarrier()
+		if serr := stored(); serr != nil {
+			return serr
+		}
+		return err
+	}
 	var spent time.Duration
 	cursors := make(map[string]bool)
 	for page := 1; ; page++ {
 		if page > s.tune.maxPages {
-			return fmt.Errorf("history: %w (%d)", errTooManyPages, s.tune.maxPages)
+			return end(fmt.Errorf("history: %w (%d)", errTooManyPages, s.tune.maxPages))
 		}
 		if j.kind == jobCatchUp {
 			s.runUrgent()
 		}
 		left := s.tune.requestDeadline - spent
 		if left <= 0 {
-			return fmt.Errorf("history: %w (%s)", errRequestDeadline, s.tune.requestDeadline)
+			return end(fmt.Errorf("history: %w (%s)", errRequestDeadline, s.tune.requestDeadline))
 		}
 		started := time.Now()
 		pg, err := s.page(ms, req, left)
 		spent += time.Since(started)
-		// Whatever came, it is stored before the page is judged.
-		res := s.barrier()
 		progress.Pages++
-		progress.Messages += res.added
-		s.m.emit(*progress)
-		if res.err != nil {
-			return fmt.Errorf("history: %w: %w", errNotStored, res.err)
+		if serr := stored(); serr != nil {
+			return serr
 		}
-		if err != nil {
-			return err
-		}
-		if len(pg.Cursor) == 0 {
-			return nil
+		if err != nil || len(pg.Cursor) == 0 {
+			return end(err)
 		}
 		if cursors[string(pg.Cursor)] {
 			s.m.log.Warn("mailserver repeats a cursor; request stopped", "mailserver", ms.Node.ID().TerminalString(),
 				"cursor", fmt.Sprintf("%x", pg.Cursor), "page", page)
-			return fmt.Errorf("history: %w", errRepeatedCursor)
+			return end(fmt.Errorf("history: %w", errRepeatedCursor))
 		}
 		cursors[string(pg.Cursor)] = true
 		req.Cursor = pg.Cursor
+		pending = s.askBarrier()
 	}
 }
 
@@ -396,21 +430,25 @@ func (t *tally) add(o tally) {
 	}
 }
 
-// barrier waits until every message the node handed over before it was
-// called is stored (or dropped as invalid), and reports whether every
-// store write since the previous barrier succeeded. The node puts all of a
-// page's envelopes on its channel before RequestHistory returns the page.
-func (s *syncer) barrier() tally {
-	req := barrierReq{reply: make(chan tally, 1)}
+// askBarrier asks the receive loop to store every message the node handed
+// over before now; awaitBarrier reads the answer: whether every store write
+// since the previous barrier succeeded. The node puts all of a page's
+// envelopes on its channel before RequestHistory returns the page.
+func (s *syncer) askBarrier() chan tally {
+	reply := make(chan tally, 1)
 	select {
-	case s.barriers <- req:
+	case s.barriers <- barrierReq{reply: reply}:
 	case <-s.ctx.Done():
-		return tally{err: s.ctx.Err()}
+		reply <- tally{err: s.ctx.Err()}
 	case <-s.m.quit:
-		return tally{err: errors.New("session stopped")}
+		reply <- tally{err: errors.New("session stopped")}
 	}
+	return reply
+}
+
+func (s *syncer) awaitBarrier(reply chan tally) tally {
 	select {
-	case t := <-req.reply:
+	case t := <-reply:
 		return t
 	case <-s.ctx.Done():
 		return tally{err: s.ctx.Err()}

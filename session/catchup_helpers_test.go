@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -27,7 +28,7 @@ import (
 // can cut the connection and let it come back, as a network does. The
 // client dials the server's key at the proxy's port; RLPx passes through.
 type tcpProxy struct {
-	t      *testing.T
+	t      testing.TB
 	ln     net.Listener
 	target string
 	server *enode.Node
@@ -39,7 +40,7 @@ type tcpProxy struct {
 	wg       sync.WaitGroup
 }
 
-func newTCPProxy(t *testing.T, server *enode.Node) *tcpProxy {
+func newTCPProxy(t testing.TB, server *enode.Node) *tcpProxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -167,36 +168,55 @@ func archiveTexts(t testing.TB, archive *store.Store, author *ecdsa.PrivateKey, 
 	key := codec.SymKeyFromPassword(chat)
 	topic := codec.TopicFor(chat)
 	step := to.Sub(from) / time.Duration(max(n, 1))
-	var keys, raws [][]byte
-	var out []archivedMessage
-	for i := range n {
-		sent := from.Add(time.Duration(i) * step)
-		text := fmt.Sprintf("%s %04d", prefix, i)
-		payload, err := codec.EncodeMessage(codec.Message{
-			Text: text, ContentType: codec.ContentTypeText,
-			MessageType: codec.MessageTypePublic, Clock: codec.NextClock(int64(i), sent),
-			Timestamp: sent.UnixMilli(), ChatID: chat,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		params := &whisperv6.MessageParams{TTL: 10, Src: author, KeySym: key, Topic: whisperv6.TopicType(topic), Payload: payload}
-		msg, err := whisperv6.NewSentMessage(params)
-		if err != nil {
-			t.Fatal(err)
-		}
-		env, err := msg.Wrap(params)
-		if err != nil {
-			t.Fatal(err)
-		}
-		env.Expiry = uint32(sent.Unix()) + env.TTL
-		raw, err := rlp.EncodeToBytes(env)
-		if err != nil {
-			t.Fatal(err)
-		}
-		keys = append(keys, mailserver.Key(uint32(sent.Unix()), env.Hash(), topic))
-		raws = append(raws, raw)
-		out = append(out, archivedMessage{text: text, sent: sent, hash: env.Hash()})
+	keys, raws := make([][]byte, n), make([][]byte, n)
+	out := make([]archivedMessage, n)
+	// Sealing signs and encrypts each one: spread it over the cores.
+	var wg sync.WaitGroup
+	errs := make(chan error, runtime.GOMAXPROCS(0))
+	for w := range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += runtime.GOMAXPROCS(0) {
+				sent := from.Add(time.Duration(i) * step)
+				text := fmt.Sprintf("%s %04d", prefix, i)
+				payload, err := codec.EncodeMessage(codec.Message{
+					Text: text, ContentType: codec.ContentTypeText,
+					MessageType: codec.MessageTypePublic, Clock: codec.NextClock(int64(i), sent),
+					Timestamp: sent.UnixMilli(), ChatID: chat,
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+				params := &whisperv6.MessageParams{TTL: 10, Src: author, KeySym: key, Topic: whisperv6.TopicType(topic), Payload: payload}
+				msg, err := whisperv6.NewSentMessage(params)
+				if err != nil {
+					errs <- err
+					return
+				}
+				env, err := msg.Wrap(params)
+				if err != nil {
+					errs <- err
+					return
+				}
+				env.Expiry = uint32(sent.Unix()) + env.TTL
+				raw, err := rlp.EncodeToBytes(env)
+				if err != nil {
+					errs <- err
+					return
+				}
+				keys[i] = mailserver.Key(uint32(sent.Unix()), env.Hash(), topic)
+				raws[i] = raw
+				out[i] = archivedMessage{text: text, sent: sent, hash: env.Hash()}
+			}
+		}()
+	}
+	wg.Wait()
+	select {
+	case err := <-errs:
+		t.Fatal(err)
+	default:
 	}
 	// In chunks: one transaction of 10,000 envelopes is fine, but keep
 	// the writer's lock short for a server that is already serving.

@@ -145,7 +145,7 @@ type syncer struct {
 
 	urgent   chan *job       // /join and /history
 	wake     chan struct{}   // cap 1: a catch-up is wanted; triggers coalesce here
-	barriers chan barrierReq // to the receive loop, see barrier
+	barriers chan barrierReq // to the receive loop, see askBarrier
 
 	mu       sync.Mutex
 	conns    map[enode.ID]whisper.Conn // the connection last seen of each mailserver
@@ -159,13 +159,15 @@ type syncer struct {
 func newSyncer(m *Manager) *syncer {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &syncer{
-		m:        m,
-		tune:     defaultTuning(),
-		ctx:      ctx,
-		cancel:   cancel,
-		urgent:   make(chan *job, 64),
-		wake:     make(chan struct{}, 1),
-		barriers: make(chan barrierReq),
+		m:      m,
+		tune:   defaultTuning(),
+		ctx:    ctx,
+		cancel: cancel,
+		urgent: make(chan *job, 64),
+		wake:   make(chan struct{}, 1),
+		// Buffered: a barrier asked while the receive loop stores a batch
+		// still covers everything before it (see receiveLoop).
+		barriers: make(chan barrierReq, 4),
 		conns:    make(map[enode.ID]whisper.Conn),
 		maxRange: make(map[enode.ID]time.Duration),
 	}

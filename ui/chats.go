@@ -184,25 +184,6 @@ func (u *UI) showError(err error) {
 	u.showNotice(sanitizeText(firstLine(err.Error()), false), true)
 }
 
-// syncState is the mailserver sync shown in the status line.
-type syncState struct {
-	text   string
-	failed bool
-}
-
-// setSync turns a SyncProgress event into the status line's sync part.
-func (u *UI) setSync(ev session.SyncProgress) {
-	switch {
-	case ev.Err != "":
-		u.sync = syncState{text: "sync failed: " + sanitizeText(firstLine(ev.Err), false), failed: true}
-	case ev.Done:
-		u.sync = syncState{text: "synced"}
-	default:
-		u.sync = syncState{text: "sync " + u.chatNames(ev.ChatIDs) + ": " +
-			plural(ev.Pages, "page") + ", " + plural(ev.Messages, "msg")}
-	}
-}
-
 // chatNames names a few chats by ID for the status line.
 func (u *UI) chatNames(ids []string) string {
 	const shown = 2

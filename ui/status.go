@@ -93,3 +93,24 @@ func (s *statusLine) Draw(screen tcell.Screen) {
 		drawText(screen, x+col, y, w-col, truncateText(n.text, w-col), style)
 	}
 }
+
+// syncState is the mailserver sync shown in the status line.
+type syncState struct {
+	text   string
+	failed bool
+}
+
+// setSync turns a SyncProgress event into the status line's sync part:
+// while a request runs, its chats and how many new messages came so far;
+// then how many came in all, or why it failed.
+func (u *UI) setSync(ev session.SyncProgress) {
+	switch {
+	case ev.Err != "":
+		u.sync = syncState{text: "history failed: " + sanitizeText(firstLine(ev.Err), false), failed: true}
+	case ev.Done:
+		u.sync = syncState{text: "history: " + plural(ev.Messages, "message")}
+	default:
+		u.sync = syncState{text: "history " + u.chatNames(ev.ChatIDs) + ": " +
+			plural(ev.Messages, "message") + " (" + plural(ev.Pages, "page") + ")…"}
+	}
+}

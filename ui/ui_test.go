@@ -554,11 +554,11 @@ func TestStatusLineShowsPeersSyncAndNotices(t *testing.T) {
 	h.waitScreen("#status", fake.self.ShortName, "3 peers")
 	fake.events <- session.PeersChanged{Count: 7}
 	fake.events <- session.SyncProgress{ChatIDs: []string{"status"}, Pages: 3, Messages: 1200}
-	h.waitScreen("7 peers", "sync #status: 3 pages, 1200 msgs")
+	h.waitScreen("7 peers", "history #status: 1200 messages (3 pages)…")
 	fake.events <- session.SyncProgress{ChatIDs: []string{"status"}, Pages: 4, Messages: 1300, Done: true}
-	h.waitScreen("7 peers", "synced")
+	h.waitScreen("7 peers", "history: 1300 messages")
 	fake.events <- session.SyncProgress{ChatIDs: []string{"status"}, Err: "mailserver timed out"}
-	h.waitScreen("sync failed: mailserver timed out")
+	h.waitScreen("history failed: mailserver timed out")
 	fake.events <- session.Notice{Text: "key rotated\nsecond line", Err: false}
 	h.waitScreen("key rotated")
 	if strings.Contains(h.screenText(), "second line") {
