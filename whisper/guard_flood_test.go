@@ -227,9 +227,10 @@ func TestUnaskedDirectFloodIsLoggedInSummary(t *testing.T) {
 
 	unasked := victim.unsolicitedDirect.Load()
 	t.Logf("sent %d unasked envelopes, victim dropped %d, logged %d bytes; %d honest lines during the flood", sentCount, unasked, logged.n.Load(), markers)
-	// Under the race detector the flood is ten times slower; either way
-	// one line an envelope (over 100 bytes) would exceed both bounds.
-	if unasked < 5_000 {
+	// Under the race detector on a busy machine the flood is ten to a
+	// hundred times slower, so the log is also held to a few bytes an
+	// envelope: one line each (over 100 bytes) fails that at any speed.
+	if unasked < 1_000 {
 		t.Fatalf("only %d unasked envelopes reached the victim: the flood tests nothing", unasked)
 	}
 	if n := logged.n.Load(); n > unasked*10 {

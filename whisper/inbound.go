@@ -147,6 +147,7 @@ func (n *Node) readDirects(l *link, rs *readers, drops *droplog.Log) {
 			if !n.deliver(o.got) {
 				return
 			}
+			l.progress()
 			if rs.pending.Add(-1) == 0 {
 				select {
 				case rs.drained <- struct{}{}:
@@ -157,6 +158,20 @@ func (n *Node) readDirects(l *link, rs *readers, drops *droplog.Log) {
 			return // what is left was for a page that failed with the peer
 		case <-n.quit:
 			return
+		}
+	}
+}
+
+// progress tells the request in flight that its envelopes are still
+// being delivered, so that a geth-format page, which ends after a quiet
+// period, does not end while its last envelopes are being read.
+func (l *link) progress() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if r := l.req; r != nil && r.endedAt.IsZero() {
+		select {
+		case r.activity <- struct{}{}:
+		default:
 		}
 	}
 }

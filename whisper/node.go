@@ -277,8 +277,9 @@ func (n *Node) PeerChanges() <-chan int {
 // so when RequestHistory returns a page (status format, which ends with a
 // completion), every envelope it accepted for that page is already in the
 // channel or taken from it. A geth-format page ends after a quiet period
-// instead; its envelopes are in the channel unless putting them waited
-// longer than that period.
+// instead, which delivering its envelopes keeps from starting; they are in
+// the channel too unless the reader left it full for longer than that
+// period.
 //
 // The node waits while the channel is full: the peer whose envelopes are
 // being delivered is held back (nothing is dropped), so a reader that

@@ -220,41 +220,48 @@ func TestGossipFromTwoPeersIsOpenedOnce(t *testing.T) {
 }
 
 // When RequestHistory returns a page, every envelope of it is already on
-// Received(): nobody reads it here until then.
+// Received(): nobody reads it here until then. A status-format page ends
+// with its completion, a geth-format one after a quiet period.
 func TestHistoryPageIsOnReceivedWhenRequestHistoryReturns(t *testing.T) {
 	t.Parallel()
-	const count = 300
-	topic, key := topicOf("ordered"), chatKey(t, "ordered")
-	base := uint32(time.Now().Add(-time.Hour).Unix())
-	ms := newTestMailServer(answerPages, unsealedArchive(t, topic, key, base, count))
-	server, client := historyPair(t, ms)
-	if _, err := client.SubscribeSym(topic, key); err != nil {
-		t.Fatal(err)
-	}
-	page, err := client.RequestHistory(context.Background(), server.Enode().ID(), HistoryRequest{
-		Request: mailserver.Request{Lower: base - 60, Upper: base + count + 60, Bloom: whisperv6.TopicToBloom(whisperv6.TopicType(topic)), Limit: count},
-		Format:  mailserver.FormatStatus,
-		Timeout: 10 * time.Second,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if page.Envelopes != count {
-		t.Fatalf("page has %d envelopes, want %d", page.Envelopes, count)
-	}
-	if got := len(client.Received()); got != count {
-		t.Fatalf("%d of the page's %d envelopes on Received() when RequestHistory returned", got, count)
-	}
-	want := make(map[[32]byte]bool)
-	for _, e := range ms.envelopes {
-		want[e.Hash()] = true
-	}
-	for range count {
-		r := <-client.Received()
-		if !want[r.EnvelopeHash] || !r.Direct {
-			t.Fatalf("unexpected delivery %x (direct %v)", r.EnvelopeHash, r.Direct)
-		}
-		delete(want, r.EnvelopeHash)
+	for _, format := range []mailserver.Format{mailserver.FormatStatus, mailserver.FormatGeth} {
+		t.Run(format.String(), func(t *testing.T) {
+			t.Parallel()
+			const count = 300
+			topic, key := topicOf("ordered-"+format.String()), chatKey(t, "ordered-"+format.String())
+			base := uint32(time.Now().Add(-time.Hour).Unix())
+			ms := newTestMailServer(answerPages, unsealedArchive(t, topic, key, base, count))
+			server, client := historyPair(t, ms)
+			if _, err := client.SubscribeSym(topic, key); err != nil {
+				t.Fatal(err)
+			}
+			page, err := client.RequestHistory(context.Background(), server.Enode().ID(), HistoryRequest{
+				Request: mailserver.Request{Lower: base - 60, Upper: base + count + 60, Bloom: whisperv6.TopicToBloom(whisperv6.TopicType(topic)), Limit: count},
+				Format:  format,
+				Quiet:   300 * time.Millisecond,
+				Timeout: 10 * time.Second,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if page.Envelopes != count {
+				t.Fatalf("page has %d envelopes, want %d", page.Envelopes, count)
+			}
+			if got := len(client.Received()); got != count {
+				t.Fatalf("%d of the page's %d envelopes on Received() when RequestHistory returned", got, count)
+			}
+			want := make(map[[32]byte]bool)
+			for _, e := range ms.envelopes {
+				want[e.Hash()] = true
+			}
+			for range count {
+				r := <-client.Received()
+				if !want[r.EnvelopeHash] || !r.Direct {
+					t.Fatalf("unexpected delivery %x (direct %v)", r.EnvelopeHash, r.Direct)
+				}
+				delete(want, r.EnvelopeHash)
+			}
+		})
 	}
 }
 
