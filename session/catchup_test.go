@@ -474,3 +474,24 @@ func TestCatchUpHostileMailserver(t *testing.T) {
 		})
 	}
 }
+
+func TestClockJumped(t *testing.T) {
+	const tick, jump = 5 * time.Second, 20 * time.Second
+	for _, tc := range []struct {
+		name        string
+		wall, mono  time.Duration
+		wantTrigger bool
+	}{
+		{"a tick", tick, tick, false},
+		{"a slow tick", tick + 10*time.Second, tick + 10*time.Second, false},
+		{"SIGSTOP for a minute", time.Minute, time.Minute, true},
+		{"suspended an hour (monotonic stood still)", time.Hour, tick, true},
+		{"clock set forward", 2 * time.Hour, tick, true},
+		{"clock set back", -time.Hour, tick, true},
+		{"stopped, wall clock held", tick, time.Minute, true},
+	} {
+		if got := clockJumped(tc.wall, tc.mono, tick, jump); got != tc.wantTrigger {
+			t.Errorf("%s: clockJumped = %v", tc.name, got)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -30,6 +31,7 @@ import (
 const (
 	crashChildDir        = "HUSH_TEST_CRASH_CHILD_DIR"
 	crashChildMailserver = "HUSH_TEST_CRASH_CHILD_MAILSERVER"
+	crashChildClock      = "HUSH_TEST_CRASH_CHILD_CLOCK" // set: a fast clock watch
 )
 
 func TestMain(m *testing.M) {
@@ -68,14 +70,25 @@ func runCrashChild(dir, msURL string) int {
 	}
 	// Small pages: the kill lands between many barriers.
 	mgr.sync.tune.pageLimit = 250
+	if os.Getenv(crashChildClock) != "" {
+		mgr.sync.tune.clockTick, mgr.sync.tune.clockJump = 100*time.Millisecond, 3*time.Second
+	}
 	if err := mgr.Start(); err != nil {
 		return fail(err)
 	}
 	stored := 0
 	for ev := range mgr.Events() {
-		if ma, ok := ev.(MessagesAdded); ok {
-			stored += len(ma.Messages)
+		switch ev := ev.(type) {
+		case MessagesAdded:
+			stored += len(ev.Messages)
+			for _, m := range ev.Messages {
+				fmt.Printf("shown %s\n", m.Text)
+			}
 			fmt.Printf("stored %d\n", stored)
+		case SyncProgress:
+			if ev.Done {
+				fmt.Println("synced")
+			}
 		}
 	}
 	return 0
@@ -225,4 +238,116 @@ func tail(s string, n int) string {
 		return "…" + s[len(s)-n:]
 	}
 	return s
+}
+
+// TestCatchUpAfterSIGSTOP: a client process is stopped (SIGSTOP) while
+// another client sends 5 lines, long enough that they expire everywhere
+// but in the mailserver's archive; its connection survives, so only the
+// clock watch can notice. After SIGCONT the lines appear with no command.
+func TestCatchUpAfterSIGSTOP(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a child process stopped for 12 s")
+	}
+	t.Parallel()
+	ms := newMailserverNode(t, mailserver.Config{})
+	a := newClient(t, clientOptions{peers: []*enode.Node{ms.node.Enode()}})
+	waitPeers(t, 1, a)
+	if _, err := a.mgr.JoinPublic("status"); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	st, err := store.Open(filepath.Join(dir, "hush.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.JoinChat("status", store.ChatPublic); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), crashChildDir+"="+dir, crashChildMailserver+"="+ms.node.Enode().URLv4(), crashChildClock+"=1")
+	stderr := &lockedBuffer{}
+	cmd.Stderr = stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGCONT)
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("child's log:\n%s", tail(stderr.String(), 6000))
+		}
+	})
+	lines := make(chan string, 1024)
+	go func() {
+		scan := bufio.NewScanner(out)
+		for scan.Scan() {
+			lines <- scan.Text()
+		}
+		close(lines)
+	}()
+	await := func(what string, limit time.Duration, want func(string) bool) {
+		t.Helper()
+		deadline := time.After(limit)
+		for {
+			select {
+			case l, ok := <-lines:
+				if !ok {
+					t.Fatalf("child ended while waiting for %s", what)
+				}
+				if want(l) {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("timed out waiting for %s", what)
+			}
+		}
+	}
+	await("the child's first catch-up", waitTimeout, func(l string) bool { return l == "synced" })
+
+	cmd.Process.Signal(syscall.SIGSTOP)
+	want := map[string]bool{}
+	for i := range 5 {
+		text := fmt.Sprintf("while stopped %d", i)
+		want["shown "+text] = true
+		if err := a.mgr.Send("status", text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ms.archived(t, 5)
+	waitFor(t, "the lines to expire from the relay's pool", func() bool { return len(ms.node.Whisper().Envelopes()) == 0 })
+	cmd.Process.Signal(syscall.SIGCONT)
+	// Acceptance: all of them within 10 s of SIGCONT, no command typed.
+	await("the lines sent while stopped", 10*time.Second, func(l string) bool {
+		delete(want, l)
+		return len(want) == 0
+	})
+	if !strings.Contains(stderr.String(), "clock jumped") {
+		t.Fatal("the catch-up was not asked for by the clock watch")
+	}
+}
+
+// lockedBuffer is a child's stderr that the test may read while the child
+// writes it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -270,12 +270,21 @@ func (s *syncer) watchClock() {
 		wall, mono := s.m.now().Round(0), time.Now()
 		dWall, dMono := wall.Sub(lastWall), mono.Sub(lastMono)
 		lastWall, lastMono = wall, mono
-		late := s.tune.clockTick + s.tune.clockJump
-		if dWall > late || dMono > late || dWall < -s.tune.clockJump {
+		if clockJumped(dWall, dMono, s.tune.clockTick, s.tune.clockJump) {
 			s.m.log.Info("clock jumped or the process was stopped", "wall", dWall, "monotonic", dMono)
 			s.trigger("clock jumped")
 		}
 	}
+}
+
+// clockJumped tells, from the wall and monotonic time between two ticks,
+// whether the process may have missed something: it was stopped or the
+// machine slept (the monotonic clock stops in suspend on Linux, the wall
+// clock does not; both run on under SIGSTOP), or the wall clock was set
+// either way.
+func clockJumped(dWall, dMono, tick, jump time.Duration) bool {
+	late := tick + jump
+	return dWall > late || dMono > late || dWall < -jump
 }
 
 // loop runs jobs one at a time: /join and /history first, then catch-ups.
