@@ -1,8 +1,10 @@
 package whisper
 
 import (
+	"errors"
 	"io"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -405,6 +407,57 @@ func TestMailserverPeerArchivesBeforeItConfirms(t *testing.T) {
 		// No waiting: the archive had it before the confirmation left.
 		if !rec.has(h) {
 			t.Fatalf("envelope %d confirmed before the mailserver archived it", i)
+		}
+	}
+}
+
+// syncingArchive is a mailserver whose archive writes in the background:
+// Sync reports whether the writes succeeded.
+type syncingArchive struct {
+	archiveRecorder
+	failWrites bool
+	syncs      atomic.Int64
+}
+
+func (a *syncingArchive) Sync(time.Time) error {
+	a.syncs.Add(1)
+	if a.failWrites {
+		return errors.New("database or disk is full")
+	}
+	return nil
+}
+
+// A mailserver peer whose archive write fails must not confirm the batch
+// as taken: the sender hears the envelope was refused and posts it again.
+func TestMailserverPeerConfirmsOnlyWhatItWrote(t *testing.T) {
+	t.Parallel()
+	for _, fail := range []bool{false, true} {
+		arch := &syncingArchive{archiveRecorder: archiveRecorder{archived: make(map[common.Hash]bool)}, failWrites: fail}
+		server, err := New(testNodeConfig(t, "mailserver"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		server.RegisterMailServer(arch)
+		if err := server.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(server.Stop)
+		client := newTestNode(t, "client", server.Enode())
+		connected(t, 1, client, server)
+
+		h, err := client.Post(Post{Topic: topicOf("durable"), SymKey: chatKey(t, "durable"), Payload: []byte("x"), Signer: mustKey(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ack := awaitAck(t, client, server.Enode().ID(), h, 10*time.Second)
+		if arch.syncs.Load() == 0 {
+			t.Fatalf("fail=%v: confirmed without syncing the archive", fail)
+		}
+		if fail && (containsHash(ack.Envelopes, h) || !containsHash(ack.Refused, h)) {
+			t.Fatalf("archive write failed, yet ack = %+v", ack)
+		}
+		if !fail && (!containsHash(ack.Envelopes, h) || !ack.Confirmed) {
+			t.Fatalf("archive wrote, yet ack = %+v", ack)
 		}
 	}
 }

@@ -57,6 +57,7 @@ type receipt struct {
 	hash      common.Hash   // keccak256 of the body as received
 	envelopes []common.Hash // hashes of its envelopes
 	pooled    []bool        // whether whisperv6 held each already
+	received  time.Time     // when the batch arrived
 }
 
 // writeStatus adds confirmationsEnabled = true to our handshake, so that
@@ -107,7 +108,7 @@ func (ic *interceptor) noteBatch(msg p2p.Msg) (p2p.Msg, error) {
 	}
 	items, err := rlpItems(body)
 	if err == nil {
-		r := &receipt{hash: crypto.Keccak256Hash(body), envelopes: make([]common.Hash, len(items)), pooled: make([]bool, len(items))}
+		r := &receipt{hash: crypto.Keccak256Hash(body), received: time.Now(), envelopes: make([]common.Hash, len(items)), pooled: make([]bool, len(items))}
 		for i, raw := range items {
 			// Decoding is canonical, so this is the envelope's hash.
 			r.envelopes[i] = crypto.Keccak256Hash(raw)
@@ -131,13 +132,17 @@ func (ic *interceptor) confirmBatch() {
 		return
 	}
 	ic.receipt = nil
-	var refused []envelopeError
+	var (
+		refused  []envelopeError
+		accepted []common.Hash
+	)
 	fresh := 0
 	for i, h := range r.envelopes {
 		if ic.node.shh.GetEnvelope(h) != nil {
 			if !r.pooled[i] {
 				fresh++
 			}
+			accepted = append(accepted, h)
 			continue
 		}
 		refused = append(refused, envelopeError{Hash: h, Code: envelopeNotAccepted, Description: "not accepted: expired or refused by the receiver's checks"})
@@ -151,7 +156,7 @@ func (ic *interceptor) confirmBatch() {
 		return
 	}
 	select {
-	case ic.link.confirmations <- confirmation{hash: r.hash, refused: refused}:
+	case ic.link.confirmations <- confirmation{hash: r.hash, refused: refused, accepted: accepted, received: r.received}:
 	default:
 		// The peer has not read our last confirmationQueue replies.
 		ic.node.log.Debug("batch confirmation not sent: the peer is not reading", "peer", ic.link.id.TerminalString())
@@ -160,8 +165,33 @@ func (ic *interceptor) confirmBatch() {
 
 // confirmation is our reply to one batch.
 type confirmation struct {
-	hash    common.Hash
-	refused []envelopeError
+	hash     common.Hash
+	refused  []envelopeError
+	accepted []common.Hash // pooled, so archived once the archive is synced
+	received time.Time
+}
+
+// archiveSyncer is a mailserver whose archive writes in the background
+// (hush's): Sync returns once everything archived before it is on disk.
+type archiveSyncer interface {
+	Sync(since time.Time) error
+}
+
+// durable makes a confirmation mean "stored" on a node that archives: the
+// batch's envelopes are on disk before we confirm them, and a failed write
+// turns them into refusals, so the sender posts them again.
+func (n *Node) durable(c confirmation) confirmation {
+	ms, ok := n.recv.mailserver.(archiveSyncer)
+	if !ok || len(c.accepted) == 0 {
+		return c
+	}
+	if err := ms.Sync(c.received); err != nil {
+		n.log.Warn("batch not confirmed: archive write failed", "err", err)
+		for _, h := range c.accepted {
+			c.refused = append(c.refused, envelopeError{Hash: h, Code: envelopeNotAccepted, Description: "not stored: " + err.Error()})
+		}
+	}
+	return c
 }
 
 // confirmationQueue bounds the replies waiting for a peer to read them.
@@ -177,7 +207,7 @@ func (n *Node) writeConfirmations(l *link) {
 	for {
 		select {
 		case c := <-l.confirmations:
-			if err := sendConfirmation(l.rw, c); err != nil {
+			if err := sendConfirmation(l.rw, n.durable(c)); err != nil {
 				n.log.Debug("stop confirming batches", "peer", l.id.TerminalString(), "err", err)
 				return
 			}
