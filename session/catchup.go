@@ -46,7 +46,15 @@ type job struct {
 	markEach bool
 	markEnd  bool
 	end      int64
+	// splits counts spans halved because a request ran out of time.
+	splits int
 }
+
+// maxSplits bounds how often one job halves a span whose request ran out
+// of time: an honest server with a dense range gets narrower requests
+// that each finish (and move the marks; a week goes down to days), a
+// slow hostile one costs at most maxSplits more requests.
+const maxSplits = 8
 
 var (
 	errRequestDeadline = errors.New("mailserver took too long for one request")
@@ -237,6 +245,13 @@ func (s *syncer) runOn(ms Mailserver, j *job, bloom []byte, progress *SyncProgre
 			}
 			s.m.log.Info("mailserver refused the range; asking narrower", "mailserver", id.TerminalString(), "was", maxRange, "now", next)
 			s.maxRange[id] = next
+			continue
+		}
+		if errors.Is(err, errRequestDeadline) && j.splits < maxSplits && sp.width() > int64(minRange/time.Second) {
+			j.splits++
+			s.m.log.Info("history request ran out of time; asking for halves", "mailserver", id.TerminalString(),
+				"from", time.Unix(sp.from, 0).UTC(), "to", time.Unix(sp.to, 0).UTC())
+			j.todo = append(split(sp, sp.width()/2, j.newestFirst), j.todo[1:]...)
 			continue
 		}
 		if err != nil {

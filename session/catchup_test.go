@@ -15,6 +15,7 @@ import (
 	"github.com/ethereum/go-ethereum/p2p/enode"
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
 
+	"hush/codec"
 	"hush/store"
 	"hush/whisper"
 	"hush/whisper/mailserver"
@@ -398,9 +399,11 @@ func (h *hostileServer) junk(t *testing.T) *whisperv6.Envelope {
 // a /join's request made meanwhile is served.
 func TestCatchUpHostileMailserver(t *testing.T) {
 	t.Parallel()
-	tune := func(tn *syncTuning) {
-		tn.pageDeadline, tn.requestDeadline, tn.maxPages = 2*time.Second, 20*time.Second, 6
-		tn.retryFirst = time.Hour // one catch-up per test
+	tune := func(pageDeadline time.Duration) func(tn *syncTuning) {
+		return func(tn *syncTuning) {
+			tn.pageDeadline, tn.requestDeadline, tn.maxPages = pageDeadline, 60*time.Second, 6
+			tn.retryFirst = time.Hour // one catch-up per test
+		}
 	}
 	cursor := func(i int) []byte { c := make([]byte, mailserver.CursorLength); c[0] = byte(i); c[35] = 1; return c }
 	for _, tc := range []struct {
@@ -408,20 +411,23 @@ func TestCatchUpHostileMailserver(t *testing.T) {
 		behaviour func(t *testing.T) func(h *hostileServer, peer []byte, id [32]byte)
 		hostile   int
 		want      string
+		// pageDeadline: short for the trickle, long enough elsewhere
+		// that a loaded machine does not turn the case into the trickle.
+		pageDeadline time.Duration
 	}{
 		{"repeating cursor", func(t *testing.T) func(*hostileServer, []byte, [32]byte) {
 			return func(h *hostileServer, peer []byte, id [32]byte) {
 				h.node.SendDirect(peer, h.junk(t))
 				h.node.SendCompletion(peer, mailserver.EncodeCompletion(mailserver.Completion{RequestID: id, Cursor: cursor(7)}))
 			}
-		}, 100, "cursor it had sent before"},
+		}, 100, "cursor it had sent before", 15 * time.Second},
 		{"endless pages", func(t *testing.T) func(*hostileServer, []byte, [32]byte) {
 			var page atomic.Int64
 			return func(h *hostileServer, peer []byte, id [32]byte) {
 				h.node.SendDirect(peer, h.junk(t))
 				h.node.SendCompletion(peer, mailserver.EncodeCompletion(mailserver.Completion{RequestID: id, Cursor: cursor(int(page.Add(1)))}))
 			}
-		}, 100, "too many pages"},
+		}, 100, "too many pages", 15 * time.Second},
 		{"trickle", func(t *testing.T) func(*hostileServer, []byte, [32]byte) {
 			return func(h *hostileServer, peer []byte, id [32]byte) {
 				tick := time.NewTicker(300 * time.Millisecond)
@@ -435,7 +441,7 @@ func TestCatchUpHostileMailserver(t *testing.T) {
 					}
 				}
 			}
-		}, 1, "too long for one page"},
+		}, 1, "too long for one page", 2 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHostileServer(t, tc.hostile, tc.behaviour(t))
@@ -447,7 +453,7 @@ func TestCatchUpHostileMailserver(t *testing.T) {
 			if err := b.store.SetSyncedTo([]string{"status"}, time.Now().Add(-time.Hour).Unix()); err != nil {
 				t.Fatal(err)
 			}
-			b.restart(clientOptions{peers: []*enode.Node{h.node.Enode()}, mailservers: []Mailserver{ms}, tune: tune})
+			b.restart(clientOptions{peers: []*enode.Node{h.node.Enode()}, mailservers: []Mailserver{ms}, tune: tune(tc.pageDeadline)})
 			waitFor(t, "the catch-up to start", func() bool { return len(b.events.progress("status")) > 0 || h.requests.Load() > 0 })
 			joined := time.Now()
 			if _, err := b.mgr.JoinPublic("other"); err != nil {
@@ -493,5 +499,88 @@ func TestClockJumped(t *testing.T) {
 		if got := clockJumped(tc.wall, tc.mono, tick, jump); got != tc.wantTrigger {
 			t.Errorf("%s: clockJumped = %v", tc.name, got)
 		}
+	}
+}
+
+// denseServer is an honest but slow mailserver: a request takes a page per
+// pageHours of its range, each pageTime apart.
+type denseServer struct {
+	t         *testing.T
+	node      *whisper.Node
+	key       []byte
+	pageHours uint32
+	pageTime  time.Duration
+	quit      chan struct{}
+	wg        sync.WaitGroup
+}
+
+func (d *denseServer) Archive(*whisperv6.Envelope) {}
+
+func (d *denseServer) DeliverMail(peer *whisperv6.Peer, env *whisperv6.Envelope) {
+	msg, err := env.OpenSymmetric(d.key)
+	if err != nil || !msg.ValidateAndParse() {
+		d.t.Errorf("dense server cannot open a request: %v", err)
+		return
+	}
+	req, _, err := mailserver.DecodeRequest(msg.Payload)
+	if err != nil {
+		d.t.Errorf("dense server: %v", err)
+		return
+	}
+	pages := max(int((req.Upper-req.Lower)/(d.pageHours*3600)), 1)
+	page := 0
+	if req.Cursor != nil {
+		page = int(req.Cursor[0])
+	}
+	id, peerID := [32]byte(env.Hash()), peer.ID()
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		select {
+		case <-time.After(d.pageTime):
+		case <-d.quit:
+			return
+		}
+		c := mailserver.Completion{RequestID: id}
+		if page+1 < pages {
+			c.Cursor = make([]byte, mailserver.CursorLength)
+			c.Cursor[0] = byte(page + 1)
+		}
+		d.node.SendCompletion(peerID, mailserver.EncodeCompletion(c))
+	}()
+}
+
+// TestCatchUpHalvesARangeThatTakesTooLong: a range whose request outlasts
+// the request deadline (12 pages of 300 ms against 2.5 s) is asked again in
+// halves that each finish; the marks move.
+func TestCatchUpHalvesARangeThatTakesTooLong(t *testing.T) {
+	t.Parallel()
+	d := &denseServer{t: t, node: newServerNode(t), key: codec.SymKeyFromPassword(DefaultMailserverPassword),
+		pageHours: 4, pageTime: 300 * time.Millisecond, quit: make(chan struct{})}
+	d.node.RegisterMailServer(d)
+	if err := d.node.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { close(d.quit); d.wg.Wait(); d.node.Stop() })
+
+	b := newClient(t, clientOptions{peers: []*enode.Node{d.node.Enode()}})
+	if _, err := b.mgr.JoinPublic("status"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.store.SetSyncedTo([]string{"status"}, time.Now().Add(-48*time.Hour).Unix()); err != nil {
+		t.Fatal(err)
+	}
+	logs := &logRecorder{}
+	b.restart(clientOptions{peers: []*enode.Node{d.node.Enode()}, mailservers: []Mailserver{{Node: d.node.Enode()}}, logger: slog.New(logs),
+		tune: func(tn *syncTuning) { tn.requestDeadline = 2500 * time.Millisecond }})
+	waitFor(t, "the catch-up", func() bool { ended, _, _ := b.events.syncEnded("status"); return ended })
+	if _, errText, _ := b.events.syncEnded("status"); errText != "" {
+		t.Fatalf("catch-up failed: %s", errText)
+	}
+	if !logs.has("history request ran out of time; asking for halves", "", "") {
+		t.Fatal("the range was not halved: the test tests nothing")
+	}
+	if c, _, _ := b.store.Chat("status"); time.Since(time.Unix(c.SyncedTo, 0)) > time.Minute {
+		t.Fatalf("mark %v", time.Unix(c.SyncedTo, 0))
 	}
 }
