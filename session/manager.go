@@ -14,6 +14,7 @@ import (
 	"hush/codec"
 	"hush/store"
 	"hush/whisper"
+	"hush/whisper/droplog"
 )
 
 // DefaultMailserverPassword is the password whose key encrypts history
@@ -53,7 +54,10 @@ type Manager struct {
 	// dropped and ignored count received messages refused by a check and
 	// records we do not handle; the log says why for each.
 	dropped, ignored atomic.Int64
-	guard            senderGuard // ignored keys, new-chat cap (guard.go)
+	// drops logs why received messages were dropped: the first of each
+	// kind at once, then counts per minute, so a flood cannot fill the log.
+	drops *droplog.Log
+	guard senderGuard // ignored keys, new-chat cap (guard.go)
 
 	mu         sync.Mutex
 	subs       map[string]string // whisper subscription id → public chat id
@@ -99,6 +103,7 @@ func New(cfg Config) (*Manager, error) {
 		contacts:   make(map[string]store.Contact),
 		symKeys:    make(map[string][]byte),
 		historyKey: codec.SymKeyFromPassword(cfg.MailserverPassword),
+		drops:      droplog.New(cfg.Logger.With("what", "received"), 0),
 	}
 	if n := cfg.Node.Enode(); n != nil {
 		m.self.Enode = n.URLv4()

@@ -120,7 +120,7 @@ func (m *Manager) ingest(batch []whisper.Received) tally {
 				continue
 			}
 			m.dropped.Add(1)
-			m.log.Info("dropped message", "envelope", hexID(r.EnvelopeHash), "reason", err)
+			m.drops.Drop(dropReason(err), "envelope", hexID(r.EnvelopeHash), "err", err)
 			continue
 		}
 		if a != nil {
@@ -427,4 +427,17 @@ func displayText(msg *codec.Message) string {
 		return "[command /" + msg.CommandPath + "]"
 	}
 	return msg.Text
+}
+
+// dropReason names the kind of a check's error for the drop log: the
+// innermost error, whose text is one of a few fixed ones, so that drops
+// are counted per kind and not written one line each.
+func dropReason(err error) string {
+	for {
+		inner := errors.Unwrap(err)
+		if inner == nil {
+			return "message: " + err.Error()
+		}
+		err = inner
+	}
 }

@@ -26,11 +26,11 @@ type dropLog struct {
 
 func (l *dropLog) Enabled(context.Context, slog.Level) bool { return true }
 func (l *dropLog) Handle(_ context.Context, r slog.Record) error {
-	if r.Message != "dropped message" {
+	if !strings.HasPrefix(r.Message, "dropped message") {
 		return nil
 	}
 	r.Attrs(func(a slog.Attr) bool {
-		if a.Key == "reason" {
+		if a.Key == "err" {
 			l.mu.Lock()
 			l.reasons = append(l.reasons, a.Value.String())
 			l.mu.Unlock()
@@ -450,4 +450,30 @@ func (c *client) notices(part string) []string {
 		}
 	}
 	return out
+}
+
+// TestDroppedFloodIsSummarised: a peer replaying many messages into the
+// wrong chat costs a log line for the first, then only counts, so a flood
+// cannot fill the disk; every drop is still counted.
+func TestDroppedFloodIsSummarised(t *testing.T) {
+	logs := &dropLog{}
+	a := newClient(t, clientOptions{})
+	b := newClient(t, clientOptions{peers: []*enode.Node{a.node.Enode()}, logger: slog.New(logs)})
+	waitPeers(t, 1, a, b)
+	if _, err := b.mgr.JoinPublic("foo"); err != nil {
+		t.Fatal(err)
+	}
+	const flood = 20
+	now := time.Now()
+	for i := range flood {
+		payload := c4(t, "replayed", codec.MessageTypePublic, "status", codec.NextClock(int64(i), now), now.UnixMilli())
+		postPublic(t, a, a.id, "foo", payload)
+	}
+	waitFor(t, "every replay dropped", func() bool { return b.mgr.dropped.Load() == flood })
+	logs.mu.Lock()
+	lines := len(logs.reasons)
+	logs.mu.Unlock()
+	if lines != 1 {
+		t.Fatalf("%d drops wrote %d log lines, want 1 (then a summary per minute)", flood, lines)
+	}
 }
