@@ -15,8 +15,11 @@ import (
 	"hush/whisper"
 )
 
-// waitTimeout bounds every wait in these tests; conditions are polled.
-const waitTimeout = 20 * time.Second
+// waitTimeout bounds every wait in these tests; conditions are polled. It
+// is generous because a wait ends as soon as its condition holds: only a
+// failing test pays for it, while a short bound fails good code on a busy
+// machine under the race detector.
+const waitTimeout = 60 * time.Second
 
 // client is one hush instance: identity, node, store and session.
 type client struct {
@@ -39,6 +42,7 @@ type clientOptions struct {
 	password    string            // mailserver password; "" means the default
 	tune        func(*syncTuning) // shrinks history sync's limits for a test
 	wrapStore   func(Store) Store // wraps the store the session uses (to inject faults)
+	minPoW      float64           // the node's minimum PoW; 0 means whisper.DefaultMinPoW
 }
 
 func newClient(t *testing.T, opts clientOptions) *client {
@@ -69,7 +73,7 @@ func (c *client) start(opts clientOptions) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	node, err := whisper.New(whisper.Config{ListenAddr: "127.0.0.1:0", NodeKey: c.nodeKey, Peers: opts.peers})
+	node, err := whisper.New(whisper.Config{ListenAddr: "127.0.0.1:0", NodeKey: c.nodeKey, Peers: opts.peers, MinPoW: opts.minPoW})
 	if err != nil {
 		t.Fatal(err)
 	}
