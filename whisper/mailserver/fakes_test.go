@@ -221,6 +221,11 @@ func symKeyFromPassword(t testing.TB, password string) []byte {
 
 // sealRequest builds a code-126 request envelope as a client would, then
 // round-trips it through RLP as the wire does.
+// sealTimeout is the most seconds a test request may spend on its PoW:
+// whisperv6 stops at the target, so this only matters on a slow machine
+// (a request with a day's TTL needs about 2^16 hashes at the minimum PoW).
+const sealTimeout = 60
+
 func sealRequest(t testing.TB, key []byte, src *ecdsa.PrivateKey, payload []byte) *whisperv6.Envelope {
 	t.Helper()
 	return sealRequestTTL(t, key, src, payload, 50)
@@ -229,7 +234,7 @@ func sealRequest(t testing.TB, key []byte, src *ecdsa.PrivateKey, payload []byte
 func sealRequestTTL(t testing.TB, key []byte, src *ecdsa.PrivateKey, payload []byte, ttl uint32) *whisperv6.Envelope {
 	t.Helper()
 	params := &whisperv6.MessageParams{
-		KeySym: key, Src: src, TTL: ttl, PoW: DefaultMinPoW, WorkTime: 5, Payload: payload,
+		KeySym: key, Src: src, TTL: ttl, PoW: DefaultMinPoW, WorkTime: sealTimeout, Payload: payload,
 	}
 	msg, err := whisperv6.NewSentMessage(params)
 	if err != nil {

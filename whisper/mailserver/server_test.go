@@ -337,7 +337,7 @@ func TestServeRefusals(t *testing.T) {
 
 	// An envelope that is not symmetric ciphertext at all.
 	junk := &whisperv6.Envelope{Expiry: baseTime + 50, TTL: 50, Data: []byte{1, 2, 3}}
-	if err := junk.Seal(&whisperv6.MessageParams{PoW: DefaultMinPoW, WorkTime: 5}); err != nil {
+	if err := junk.Seal(&whisperv6.MessageParams{PoW: DefaultMinPoW, WorkTime: sealTimeout}); err != nil {
 		t.Fatal(err)
 	}
 	h.refused("peer-a", wireCopy(t, junk), "decryption failed")
