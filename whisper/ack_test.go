@@ -91,7 +91,7 @@ func TestHushPeerConfirmsPostedEnvelope(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ack := awaitAck(t, a, b.Enode().ID(), h, 10*time.Second)
+	ack := awaitAck(t, a, b.Enode().ID(), h, waitTimeout)
 	if !ack.Confirmed {
 		t.Errorf("ack from a hush peer is not confirmed: %+v", ack)
 	}
@@ -128,11 +128,11 @@ func TestStockPeerGetsUnconfirmedAcksAndIgnoresOurCodes(t *testing.T) {
 		return h
 	}
 	h := post("one")
-	ack := awaitAck(t, a, stockID, h, 10*time.Second)
+	ack := awaitAck(t, a, stockID, h, waitTimeout)
 	if ack.Confirmed {
 		t.Errorf("ack from a stock peer claims confirmation: %+v", ack)
 	}
-	waitFor(t, 5*time.Second, "the stock node to hold the envelope", func() bool {
+	waitFor(t, waitTimeout, "the stock node to hold the envelope", func() bool {
 		return stock.shh.GetEnvelope(common.Hash(h)) != nil
 	})
 	if l := a.link(stockID); l == nil || l.confirms.Load() {
@@ -150,7 +150,7 @@ func TestStockPeerGetsUnconfirmedAcksAndIgnoresOurCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	h2 := post("two")
-	waitFor(t, 5*time.Second, "the stock node to hold the second envelope", func() bool {
+	waitFor(t, waitTimeout, "the stock node to hold the second envelope", func() bool {
 		return stock.shh.GetEnvelope(common.Hash(h2)) != nil
 	})
 	if a.link(stockID) != l {
@@ -327,7 +327,7 @@ func TestAcksAreNotLostWhileTheReaderLags(t *testing.T) {
 			if want := (enode.ID{byte(i), byte(i >> 8)}); a.Peer != want {
 				t.Fatalf("ack %d is for %x, want %x", i, a.Peer[:2], want[:2])
 			}
-		case <-time.After(5 * time.Second):
+		case <-time.After(waitTimeout):
 			t.Fatalf("ack %d of %d never came", i, total)
 		}
 	}
@@ -400,7 +400,7 @@ func TestMailserverPeerArchivesBeforeItConfirms(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ack := awaitAck(t, client, server.Enode().ID(), h, 10*time.Second)
+		ack := awaitAck(t, client, server.Enode().ID(), h, waitTimeout)
 		if !ack.Confirmed || !containsHash(ack.Envelopes, h) {
 			t.Fatalf("ack = %+v, want %x confirmed", ack, h)
 		}
@@ -449,7 +449,7 @@ func TestMailserverPeerConfirmsOnlyWhatItWrote(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ack := awaitAck(t, client, server.Enode().ID(), h, 10*time.Second)
+		ack := awaitAck(t, client, server.Enode().ID(), h, waitTimeout)
 		if arch.syncs.Load() == 0 {
 			t.Fatalf("fail=%v: confirmed without syncing the archive", fail)
 		}

@@ -52,7 +52,7 @@ func TestIdlePeersDoNotLockOutClients(t *testing.T) {
 	for range idlers {
 		startIdlePeer(t, relay.Enode())
 	}
-	waitFor(t, 20*time.Second, "idle peers to take the relay's slots", func() bool {
+	waitFor(t, waitTimeout, "idle peers to take the relay's slots", func() bool {
 		return relay.PeerCount() >= maxPeers-2
 	})
 
@@ -68,8 +68,8 @@ func TestIdlePeersDoNotLockOutClients(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	(&inbox{node: b}).await(t, 10*time.Second, "the message through the relay", withHash(h))
-	if ack := awaitAck(t, a, relay.Enode().ID(), h, 10*time.Second); !ack.Confirmed {
+	(&inbox{node: b}).await(t, waitTimeout, "the message through the relay", withHash(h))
+	if ack := awaitAck(t, a, relay.Enode().ID(), h, waitTimeout); !ack.Confirmed {
 		t.Errorf("the relay did not confirm: %+v", ack)
 	}
 	if got := relay.PeerCount(); got > maxPeers-1 {
@@ -94,12 +94,12 @@ func TestStaticPeersAreNeverEvicted(t *testing.T) {
 	n := startNode(t, cfg)
 	connected(t, 1, n)
 	idle := startIdlePeer(t, n.Enode())
-	waitFor(t, 10*time.Second, "the idle peer to connect", func() bool { return n.PeerCount() == 2 })
+	waitFor(t, waitTimeout, "the idle peer to connect", func() bool { return n.PeerCount() == 2 })
 	// A third peer brings the count to MaxPeers−1 again: the idle one
 	// goes, the static one stays.
 	third := newTestNode(t, "third", n.Enode())
 	connected(t, 1, third)
-	waitFor(t, 10*time.Second, "the idle peer to be evicted", func() bool { return idle.PeerCount() == 0 })
+	waitFor(t, waitTimeout, "the idle peer to be evicted", func() bool { return idle.PeerCount() == 0 })
 	if n.link(static.Enode().ID()) == nil {
 		t.Error("the static peer was evicted")
 	}

@@ -34,7 +34,7 @@ func TestPublicChatMessageIsDeliveredSignedToPeer(t *testing.T) {
 	}
 
 	inboxB := &inbox{node: b}
-	got := inboxB.await(t, 10*time.Second, "the public chat message at b", withHash(hash))
+	got := inboxB.await(t, waitTimeout, "the public chat message at b", withHash(hash))
 	if got.Subscription != subB {
 		t.Errorf("subscription = %q, want %q", got.Subscription, subB)
 	}
@@ -57,7 +57,7 @@ func TestPublicChatMessageIsDeliveredSignedToPeer(t *testing.T) {
 	// The sender's own subscription sees its message too (whisperv6 feeds
 	// local posts to local filters).
 	inboxA := &inbox{node: a}
-	inboxA.await(t, 5*time.Second, "the sender's own copy", withHash(hash))
+	inboxA.await(t, waitTimeout, "the sender's own copy", withHash(hash))
 }
 
 func TestDirectMessageReachesOnlyTheKeyHolderAcrossARelay(t *testing.T) {
@@ -94,7 +94,7 @@ func TestDirectMessageReachesOnlyTheKeyHolderAcrossARelay(t *testing.T) {
 		t.Fatal(err)
 	}
 	inboxC := &inbox{node: c}
-	got := inboxC.await(t, 10*time.Second, "the 1:1 message at c", withHash(hash))
+	got := inboxC.await(t, waitTimeout, "the 1:1 message at c", withHash(hash))
 	if !bytes.Equal(got.Payload, payload) {
 		t.Errorf("payload = %q, want %q", got.Payload, payload)
 	}
@@ -112,7 +112,7 @@ func TestDirectMessageReachesOnlyTheKeyHolderAcrossARelay(t *testing.T) {
 		t.Fatal(err)
 	}
 	inboxRelay := &inbox{node: relay}
-	inboxRelay.await(t, 10*time.Second, "the marker at the relay", withHash(markerHash))
+	inboxRelay.await(t, waitTimeout, "the marker at the relay", withHash(markerHash))
 	if inboxRelay.saw(withHash(hash)) {
 		t.Error("the relay decrypted a message encrypted to someone else")
 	}
@@ -139,7 +139,7 @@ func TestUnsubscribeStopsDelivery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inboxB.await(t, 10*time.Second, "the first message", withHash(first))
+	inboxB.await(t, waitTimeout, "the first message", withHash(first))
 
 	if err := b.Unsubscribe(sub); err != nil {
 		t.Fatal(err)
@@ -151,14 +151,14 @@ func TestUnsubscribeStopsDelivery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "b to hold the second envelope", func() bool {
+	waitFor(t, waitTimeout, "b to hold the second envelope", func() bool {
 		return b.Whisper().GetEnvelope(second) != nil
 	})
 	markerHash, err := a.Post(Post{Topic: marker, SymKey: markerKey, Payload: []byte("marker")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	inboxB.await(t, 10*time.Second, "the marker", withHash(markerHash))
+	inboxB.await(t, waitTimeout, "the marker", withHash(markerHash))
 	if inboxB.saw(withHash(second)) {
 		t.Error("message delivered after Unsubscribe")
 	}

@@ -56,15 +56,15 @@ func TestGethMailServerReturnsArchivedEnvelopes(t *testing.T) {
 		}
 		posted = append(posted, h)
 	}
-	waitFor(t, 10*time.Second, "the mailserver to archive the posts", func() bool { return ms.archivedCount.Load() == 3 })
+	waitFor(t, waitTimeout, "the mailserver to archive the posts", func() bool { return ms.archivedCount.Load() == 3 })
 
 	now := uint32(time.Now().Unix())
 	req := HistoryRequest{
 		Request: mailserver.Request{Lower: now - 300, Upper: now + 60, Bloom: whisperv6.TopicToBloom(whisperv6.TopicType(topic))},
 		Format:  mailserver.FormatGeth,
 		PoW:     serverPoW,
-		Quiet:   500 * time.Millisecond,
-		Timeout: 10 * time.Second,
+		Quiet:   quietPeriod,
+		Timeout: waitTimeout,
 	}
 	page, err := client.RequestHistory(context.Background(), server.Enode().ID(), req)
 	if err != nil {
@@ -75,7 +75,7 @@ func TestGethMailServerReturnsArchivedEnvelopes(t *testing.T) {
 	}
 	in := &inbox{node: client}
 	for _, h := range posted {
-		in.await(t, 5*time.Second, "an envelope back from geth's mailserver", withDirectHash(h))
+		in.await(t, waitTimeout, "an envelope back from geth's mailserver", withDirectHash(h))
 	}
 
 	// geth iterates to upper+1, which wraps for 0xFFFFFFFF: nothing comes.

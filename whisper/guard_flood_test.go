@@ -131,13 +131,13 @@ func TestPoisonFloodWhileSubscribing(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := &inbox{node: victim}
-	in.await(t, 20*time.Second, "the marker after the flood", withHash(marker.Hash()))
+	in.await(t, waitTimeout, "the marker after the flood", withHash(marker.Hash()))
 
 	mu.Lock()
 	defer mu.Unlock()
 	for _, h := range honest {
 		if h.after {
-			r := in.await(t, 5*time.Second, "an honest envelope sent in the flood", withHash(h.hash))
+			r := in.await(t, waitTimeout, "an honest envelope sent in the flood", withHash(h.hash))
 			if subs[r.Subscription] != h.topic {
 				t.Errorf("honest envelope on topic %d delivered to the subscription of %d", h.topic, subs[r.Subscription])
 			}
@@ -216,14 +216,14 @@ func TestUnaskedDirectFloodIsLoggedInSummary(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			in.await(t, 10*time.Second, "an honest line during the flood", withHash(h))
+			in.await(t, waitTimeout, "an honest line during the flood", withHash(h))
 		}
 	}
 	h, err := friend.Post(Post{Topic: topic, SymKey: key, Payload: []byte("after the flood")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	in.await(t, 10*time.Second, "an honest line after the flood", withHash(h))
+	in.await(t, waitTimeout, "an honest line after the flood", withHash(h))
 
 	unasked := victim.unsolicitedDirect.Load()
 	t.Logf("sent %d unasked envelopes, victim dropped %d, logged %d bytes; %d honest lines during the flood", sentCount, unasked, logged.n.Load(), markers)
@@ -281,7 +281,7 @@ func TestPeerPastTheDropThresholdIsDisconnected(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, 10*time.Second, "the victim to drop them", func() bool { return victim.unsolicitedDirect.Load() == maxPeerDrops })
+	waitFor(t, waitTimeout, "the victim to drop them", func() bool { return victim.unsolicitedDirect.Load() == maxPeerDrops })
 	if victim.PeerCount() != 1 {
 		t.Fatal("disconnected before the threshold")
 	}
@@ -293,7 +293,7 @@ func TestPeerPastTheDropThresholdIsDisconnected(t *testing.T) {
 	if err := sendRawLink(l, codeDirect, one); err != nil {
 		t.Fatal(err)
 	}
-	timeout := time.After(10 * time.Second)
+	timeout := time.After(waitTimeout)
 	for {
 		select {
 		case n := <-victim.PeerChanges():

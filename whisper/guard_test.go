@@ -5,7 +5,6 @@ import (
 	"crypto/cipher"
 	"crypto/rand"
 	"testing"
-	"time"
 
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
@@ -37,7 +36,7 @@ func poisonEnvelope(t *testing.T, topic [4]byte, key []byte) *whisperv6.Envelope
 	}
 	msg.Raw = append(gcm.Seal(nil, nonce, poisonPlaintext, nil), nonce...)
 	env := whisperv6.NewEnvelope(10, whisperv6.TopicType(topic), msg)
-	if err := env.Seal(&whisperv6.MessageParams{PoW: 0.002, WorkTime: 1}); err != nil {
+	if err := env.Seal(&whisperv6.MessageParams{PoW: 0.002, WorkTime: sealTimeout}); err != nil {
 		t.Fatal(err)
 	}
 	return env
@@ -161,7 +160,7 @@ func TestHostileGossipEnvelopeIsScreened(t *testing.T) {
 	}
 	// Had the poison reached whisperv6 on a, this test binary would have
 	// crashed by now; it must not even sit in a's pool to be forwarded.
-	(&inbox{node: a}).await(t, 10*time.Second, "the marker", withHash(marker))
+	(&inbox{node: a}).await(t, waitTimeout, "the marker", withHash(marker))
 	if a.Whisper().GetEnvelope(poison.Hash()) != nil {
 		t.Error("the poison envelope entered a's pool")
 	}

@@ -75,6 +75,21 @@ func newTestNode(t *testing.T, name string, peers ...*enode.Node) *Node {
 	return startNode(t, testNodeConfig(t, name, peers...))
 }
 
+// waitTimeout bounds waits for something that should happen soon. It is
+// generous because a wait ends as soon as its condition holds: only a
+// failing test pays for it, while a short bound fails good code on a busy
+// machine under the race detector (real devp2p, many parallel tests).
+const waitTimeout = 60 * time.Second
+
+// quietPeriod ends a geth-format page in tests: long enough that a loaded
+// machine does not pause that long between envelopes (or before the
+// first), which would end the page early.
+const quietPeriod = 3 * time.Second
+
+// sealTimeout is the most seconds a test envelope may spend on its PoW;
+// whisperv6 stops at the target, so this only matters on a slow machine.
+const sealTimeout = 60
+
 // waitFor polls cond until it holds or timeout passes.
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
@@ -91,7 +106,7 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 func connected(t *testing.T, want int, nodes ...*Node) {
 	t.Helper()
 	for _, n := range nodes {
-		waitFor(t, 10*time.Second, "peers to connect", func() bool { return n.PeerCount() >= want })
+		waitFor(t, waitTimeout, "peers to connect", func() bool { return n.PeerCount() >= want })
 	}
 }
 

@@ -43,7 +43,7 @@ func archived(t *testing.T, topic [4]byte, key []byte, signer *ecdsa.PrivateKey,
 	for i := range count {
 		env, err := seal(&whisperv6.MessageParams{
 			TTL: 10, Src: signer, KeySym: key, Topic: whisperv6.TopicType(topic),
-			WorkTime: 1, PoW: 0.002, Payload: []byte{byte('a' + i)},
+			WorkTime: sealTimeout, PoW: 0.002, Payload: []byte{byte('a' + i)},
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -69,7 +69,7 @@ func TestRequestHistoryFollowsTheCursor(t *testing.T) {
 	req := HistoryRequest{
 		Request: mailserver.Request{Lower: base - 60, Upper: base + 60, Bloom: bloom, Limit: 2},
 		Format:  mailserver.FormatStatus,
-		Timeout: 10 * time.Second,
+		Timeout: waitTimeout,
 	}
 	var pages []HistoryPage
 	for range 5 {
@@ -130,7 +130,7 @@ func TestRequestHistoryFollowsTheCursor(t *testing.T) {
 	// with its signer and original send time.
 	in := &inbox{node: client}
 	for i, e := range ms.envelopes {
-		r := in.await(t, 5*time.Second, "an archived message", withDirectHash(e.Hash()))
+		r := in.await(t, waitTimeout, "an archived message", withDirectHash(e.Hash()))
 		if r.Signer == nil || !bytes.Equal(crypto.FromECDSAPub(r.Signer), crypto.FromECDSAPub(&alice.PublicKey)) {
 			t.Errorf("archived message %d: wrong signer", i)
 		}
@@ -146,7 +146,7 @@ func TestRequestHistoryReportsAnErrorReply(t *testing.T) {
 	server, client := historyPair(t, ms)
 	page, err := client.RequestHistory(context.Background(), server.Enode().ID(), HistoryRequest{
 		Request: mailserver.Request{Lower: 1, Upper: 2, Bloom: whisperv6.MakeFullNodeBloom()},
-		Timeout: 10 * time.Second,
+		Timeout: waitTimeout,
 	})
 	if err == nil || !strings.Contains(err.Error(), "rate limit exceeded") {
 		t.Fatalf("err = %v, want the server's text", err)
@@ -171,8 +171,9 @@ func TestRequestHistoryTimesOutWhenTheServerIsSilent(t *testing.T) {
 	if !errors.Is(err, ErrRequestTimeout) {
 		t.Fatalf("err = %v, want ErrRequestTimeout", err)
 	}
-	if took := time.Since(start); took > 5*time.Second {
-		t.Errorf("timeout of 300ms took %s", took)
+	// Not the default: the request's own Timeout ended it.
+	if took := time.Since(start); took >= DefaultHistoryTimeout {
+		t.Errorf("timeout of 300ms took %s (the default is %s)", took, DefaultHistoryTimeout)
 	}
 
 	// The caller's own cancellation is not our timeout.
@@ -198,8 +199,8 @@ func TestRequestHistoryGethFormatEndsAfterAQuietPeriod(t *testing.T) {
 	page, err := client.RequestHistory(context.Background(), server.Enode().ID(), HistoryRequest{
 		Request: mailserver.Request{Lower: base - 60, Upper: base + 60, Bloom: whisperv6.TopicToBloom(whisperv6.TopicType(topic)), Limit: 100},
 		Format:  mailserver.FormatGeth,
-		Quiet:   300 * time.Millisecond,
-		Timeout: 10 * time.Second,
+		Quiet:   quietPeriod,
+		Timeout: waitTimeout,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -213,7 +214,7 @@ func TestRequestHistoryGethFormatEndsAfterAQuietPeriod(t *testing.T) {
 	}
 	in := &inbox{node: client}
 	for _, e := range ms.envelopes {
-		in.await(t, 5*time.Second, "an archived message", withDirectHash(e.Hash()))
+		in.await(t, waitTimeout, "an archived message", withDirectHash(e.Hash()))
 	}
 }
 
@@ -225,7 +226,10 @@ func TestRequestHistoryTimeoutBoundsSilenceNotLength(t *testing.T) {
 	topic, key := topicOf("slow-history"), chatKey(t, "slow-history")
 	base := uint32(time.Now().Add(-time.Hour).Unix())
 	ms := newTestMailServer(answerPages, archived(t, topic, key, mustKey(t), base, 8))
-	ms.gap = 150 * time.Millisecond // 1.2 s in all
+	// Gaps well inside Timeout and Quiet even on a loaded machine, yet the
+	// page as a whole (a gap before each of 8 envelopes: 8 s) is longer
+	// than Timeout.
+	ms.gap = time.Second
 	server, client := historyPair(t, ms)
 	if _, err := client.SubscribeSym(topic, key); err != nil {
 		t.Fatal(err)
@@ -234,11 +238,14 @@ func TestRequestHistoryTimeoutBoundsSilenceNotLength(t *testing.T) {
 	page, err := client.RequestHistory(context.Background(), server.Enode().ID(), HistoryRequest{
 		Request: mailserver.Request{Lower: base - 60, Upper: base + 60, Bloom: whisperv6.TopicToBloom(whisperv6.TopicType(topic)), Limit: 100},
 		Format:  mailserver.FormatGeth,
-		Quiet:   500 * time.Millisecond,
-		Timeout: 600 * time.Millisecond,
+		Quiet:   5 * time.Second,
+		Timeout: 6 * time.Second,
 	})
 	if err != nil {
 		t.Fatalf("after %s: %v", time.Since(start), err)
+	}
+	if took := time.Since(start); took <= 6*time.Second {
+		t.Fatalf("the page took %s, not longer than its Timeout: the test proves nothing", took)
 	}
 	if page.Envelopes != 8 {
 		t.Fatalf("page has %d envelopes, want 8", page.Envelopes)
@@ -257,7 +264,7 @@ func TestBatchedDirectEnvelopesAreSplitAndHostileOnesDropped(t *testing.T) {
 	}
 	page, err := client.RequestHistory(context.Background(), server.Enode().ID(), HistoryRequest{
 		Request: mailserver.Request{Lower: base - 60, Upper: base + 60, Bloom: whisperv6.TopicToBloom(whisperv6.TopicType(topic))},
-		Timeout: 10 * time.Second,
+		Timeout: waitTimeout,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -267,7 +274,7 @@ func TestBatchedDirectEnvelopesAreSplitAndHostileOnesDropped(t *testing.T) {
 	}
 	in := &inbox{node: client}
 	for _, e := range ms.envelopes {
-		in.await(t, 5*time.Second, "a batched archived message", withDirectHash(e.Hash()))
+		in.await(t, waitTimeout, "a batched archived message", withDirectHash(e.Hash()))
 	}
 	// whisperv6 drops a peer that sends a list in code 127; ours stays.
 	if client.PeerCount() != 1 {
@@ -313,14 +320,14 @@ func TestDirectEnvelopesFromAPeerWeDidNotAskAreDropped(t *testing.T) {
 	if err := b.SendCompletion(aID[:], []byte("short")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "the unasked envelope to be dropped", func() bool { return a.unsolicitedDirect.Load() == 1 })
+	waitFor(t, waitTimeout, "the unasked envelope to be dropped", func() bool { return a.unsolicitedDirect.Load() == 1 })
 
 	marker, err := b.Post(Post{Topic: topic, SymKey: key, Payload: []byte("marker")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	in := &inbox{node: a}
-	in.await(t, 10*time.Second, "the marker", withHash(marker))
+	in.await(t, waitTimeout, "the marker", withHash(marker))
 	if in.saw(withHash(env.Hash())) {
 		t.Error("an unasked direct envelope was delivered")
 	}

@@ -56,7 +56,7 @@ func TestStaticPeerIsRedialedAfterItRestarts(t *testing.T) {
 	}
 
 	a := newTestNode(t, "a", bRecord)
-	if got := nextPeerCount(t, a, 10*time.Second); got != 1 {
+	if got := nextPeerCount(t, a, waitTimeout); got != 1 {
 		t.Fatalf("first peer change = %d, want 1", got)
 	}
 	if a.PeerCount() != 1 {
@@ -65,7 +65,7 @@ func TestStaticPeerIsRedialedAfterItRestarts(t *testing.T) {
 
 	b.Stop()
 	b.Stop() // idempotent
-	if got := nextPeerCount(t, a, 10*time.Second); got != 0 {
+	if got := nextPeerCount(t, a, waitTimeout); got != 0 {
 		t.Fatalf("peer change after the peer stopped = %d, want 0", got)
 	}
 
@@ -74,8 +74,8 @@ func TestStaticPeerIsRedialedAfterItRestarts(t *testing.T) {
 	bCfg.ListenAddr = fmt.Sprintf("127.0.0.1:%d", bRecord.TCP())
 	bCfg.Peers = nil
 	b2 := startNode(t, bCfg)
-	awaitPeerCount(t, a, 1, 15*time.Second)
-	waitFor(t, 5*time.Second, "the restarted peer to see a", func() bool { return b2.PeerCount() == 1 })
+	awaitPeerCount(t, a, 1, waitTimeout)
+	waitFor(t, waitTimeout, "the restarted peer to see a", func() bool { return b2.PeerCount() == 1 })
 }
 
 func TestAddPeerAtRuntime(t *testing.T) {
@@ -86,7 +86,7 @@ func TestAddPeerAtRuntime(t *testing.T) {
 		t.Fatal("nodes without peers are connected")
 	}
 	a.AddPeer(b.Enode())
-	if got := nextPeerCount(t, b, 10*time.Second); got != 1 {
+	if got := nextPeerCount(t, b, waitTimeout); got != 1 {
 		t.Fatalf("b's peer change = %d, want 1", got)
 	}
 	connected(t, 1, a)

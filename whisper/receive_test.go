@@ -29,7 +29,7 @@ func craft(t *testing.T, topic [4]byte, symKey []byte, signer *ecdsa.PrivateKey,
 	}
 	env.Expiry = uint32(sent.Unix()) + ttl
 	if pow > 0 {
-		if err := env.Seal(&whisperv6.MessageParams{PoW: pow, WorkTime: 5}); err != nil {
+		if err := env.Seal(&whisperv6.MessageParams{PoW: pow, WorkTime: sealTimeout}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -124,17 +124,17 @@ func TestGossipBelowMinPoWOrExpiredIsNotDelivered(t *testing.T) {
 	for weak.PoW() >= minPoW { // a nonce with (almost) no work in it
 		weak = &whisperv6.Envelope{Expiry: weak.Expiry, TTL: weak.TTL, Topic: weak.Topic, Data: weak.Data, Nonce: weak.Nonce + 1}
 	}
-	good := craft(t, topic, key, signer, []byte("good"), now, 10, minPoW)
+	good := craft(t, topic, key, signer, []byte("good"), now, 60, minPoW)
 
 	if err := sendRaw(t, lowPoW, victim, codeMessages, []*whisperv6.Envelope{weak}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "whisperv6 to drop the low-PoW peer", func() bool { return victim.PeerCount() == 1 })
+	waitFor(t, waitTimeout, "whisperv6 to drop the low-PoW peer", func() bool { return victim.PeerCount() == 1 })
 	if err := sendRaw(t, honest, victim, codeMessages, []*whisperv6.Envelope{expired, good}); err != nil {
 		t.Fatal(err)
 	}
 	in := &inbox{node: victim}
-	got := in.await(t, 10*time.Second, "the good envelope", withHash(good.Hash()))
+	got := in.await(t, waitTimeout, "the good envelope", withHash(good.Hash()))
 	if string(got.Payload) != "good" || got.Direct {
 		t.Errorf("good envelope delivered as %q, direct %v", got.Payload, got.Direct)
 	}
@@ -193,9 +193,9 @@ func TestGossipFromTwoPeersIsOpenedOnce(t *testing.T) {
 	// Each peer's stream is read in order: once both markers are in, both
 	// copies of env and of the poison have been handled.
 	in := &inbox{node: victim}
-	in.await(t, 10*time.Second, "p1's marker", withHash(m1.Hash()))
-	in.await(t, 10*time.Second, "p2's marker", withHash(m2.Hash()))
-	in.await(t, 10*time.Second, "the envelope", withHash(env.Hash()))
+	in.await(t, waitTimeout, "p1's marker", withHash(m1.Hash()))
+	in.await(t, waitTimeout, "p2's marker", withHash(m2.Hash()))
+	in.await(t, waitTimeout, "the envelope", withHash(env.Hash()))
 	copies := 0
 	for _, r := range in.got {
 		if r.EnvelopeHash == env.Hash() {
@@ -238,8 +238,8 @@ func TestHistoryPageIsOnReceivedWhenRequestHistoryReturns(t *testing.T) {
 			page, err := client.RequestHistory(context.Background(), server.Enode().ID(), HistoryRequest{
 				Request: mailserver.Request{Lower: base - 60, Upper: base + count + 60, Bloom: whisperv6.TopicToBloom(whisperv6.TopicType(topic)), Limit: count},
 				Format:  format,
-				Quiet:   300 * time.Millisecond,
-				Timeout: 10 * time.Second,
+				Quiet:   quietPeriod,
+				Timeout: waitTimeout,
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -307,7 +307,7 @@ func TestHistoryPageWaitsForASlowReader(t *testing.T) {
 	page, err := client.RequestHistory(context.Background(), server.Enode().ID(), HistoryRequest{
 		Request: mailserver.Request{Lower: base - 60, Upper: base + uint32(count) + 60, Bloom: whisperv6.TopicToBloom(whisperv6.TopicType(topic)), Limit: uint32(count)},
 		Format:  mailserver.FormatStatus,
-		Timeout: 20 * time.Second,
+		Timeout: waitTimeout,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -351,7 +351,7 @@ func TestOwnPostIsDeliveredOnce(t *testing.T) {
 		if r.EnvelopeHash != h || r.Subscription != sub || string(r.Payload) != "mine" {
 			t.Fatalf("delivered %+v", r)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(waitTimeout):
 		t.Fatal("own post not delivered")
 	}
 	// Posting the same envelope again delivers nothing: whisperv6 has it.

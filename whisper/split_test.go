@@ -178,12 +178,12 @@ func TestRelayWithTenMiBKeepsClientsConnected(t *testing.T) {
 		time.Sleep(20 * time.Millisecond) // spread over the fill's delivery
 	}
 	for _, c := range clients[1:] {
-		waitFor(t, 40*time.Second, "the fill to reach a client", func() bool {
+		waitFor(t, waitTimeout, "the fill to reach a client", func() bool {
 			return c.Whisper().GetEnvelope(fill[len(fill)-1].Hash()) != nil && c.Whisper().GetEnvelope(fill[0].Hash()) != nil
 		})
 		in := &inbox{node: c}
 		seen := 0
-		deadline := time.Now().Add(20 * time.Second)
+		deadline := time.Now().Add(waitTimeout)
 		for _, h := range posted {
 			if in.saw(withHash(h)) {
 				seen++
