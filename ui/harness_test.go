@@ -9,7 +9,11 @@ import (
 	"github.com/gdamore/tcell/v2"
 )
 
-const waitLimit = 10 * time.Second
+// waitLimit bounds every wait in these tests. It is generous because a
+// wait ends as soon as its condition holds: only a failing test pays for
+// it, while a short bound fails good code on a busy machine under the race
+// detector (the end-to-end tests run real nodes).
+const waitLimit = 60 * time.Second
 
 // harness runs a UI on a simulation screen for one test.
 type harness struct {
