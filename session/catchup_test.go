@@ -618,9 +618,24 @@ func TestCatchUpHalvesARangeThatTakesTooLong(t *testing.T) {
 	restarted := time.Now()
 	b.restart(clientOptions{peers: []*enode.Node{d.node.Enode()}, mailservers: []Mailserver{{Node: d.node.Enode()}}, logger: slog.New(logs),
 		tune: func(tn *syncTuning) { tn.requestDeadline = 3 * time.Second }})
-	waitFor(t, "the catch-up", func() bool { ended, _, _ := b.events.syncEnded("status"); return ended })
-	if _, errText, _ := b.events.syncEnded("status"); errText != "" {
-		t.Fatalf("catch-up failed: %s", errText)
+	// A catch-up cut short by the mailserver's connection dropping (the
+	// restarted client redials the same server) is tried again when it
+	// reconnects; any other failure is the halving failing.
+	var failed string
+	waitFor(t, "the catch-up", func() bool {
+		for _, p := range b.events.progress("status") {
+			switch {
+			case p.Err != "" && !strings.Contains(p.Err, "disconnected") && !strings.Contains(p.Err, "not connected"):
+				failed = p.Err
+				return true
+			case p.Done:
+				return true
+			}
+		}
+		return false
+	})
+	if failed != "" {
+		t.Fatalf("catch-up failed: %s", failed)
 	}
 	if !logs.has("history request ran out of time; asking for halves", "", "") {
 		t.Fatal("the range was not halved: the test tests nothing")
