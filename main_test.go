@@ -47,7 +47,7 @@ func hush(t *testing.T, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// alice's key and public key, from the protocol notes' test vectors.
+// alice's key and public key, from the test vectors of PROTOCOL.md §6.
 const (
 	alicePriv = "0x9c0257114eb9399a2985f8e75dad7600c5d89fe3824ffa99ec1c3eb8bf3b0501"
 	alicePub  = "0x045eed5fa3a67696c334762bb4823e585e2ee579aba3558d9955296d6c04541b426078dbd48d74af1fd0c72aa1a05147cf17be6b60bdbed6ba19b08ec28445b0ca"

@@ -116,7 +116,7 @@ func TestDecodeHostileSizes(t *testing.T) {
 	}
 }
 
-// TestCacheAcrossRecords reads the protocol.md §1.1 example of two c4 records
+// TestCacheAcrossRecords reads the PROTOCOL.md §1.1 example of two c4 records
 // in one transit write, where the second refers to the first's tag, keyword
 // and keys as ^0..^3.
 func TestCacheAcrossRecords(t *testing.T) {

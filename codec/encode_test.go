@@ -33,7 +33,7 @@ type payloadVectors struct {
 	} `json:"encode_errors"`
 }
 
-// TestPayloadVectors checks the protocol.md §7.2 payloads byte for byte in
+// TestPayloadVectors checks the PROTOCOL.md §6 payloads byte for byte in
 // both directions, and their message ids.
 func TestPayloadVectors(t *testing.T) {
 	var v payloadVectors

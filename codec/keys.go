@@ -17,7 +17,7 @@ const (
 	coordBytes      = 32
 )
 
-// MessageID is the message id of decision 4 (status-go from August 2019):
+// MessageID is the message id of PROTOCOL.md decision 4 (status-go from August 2019):
 // keccak256(sender's uncompressed 65-byte key ‖ payload bytes).
 func MessageID(senderPub65 []byte, payload []byte) [32]byte {
 	var id [32]byte

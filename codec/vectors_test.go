@@ -15,7 +15,7 @@ import (
 	"golang.org/x/crypto/pbkdf2"
 )
 
-// vectorDir holds the vector files; they come from /work/shared/protocol.md.
+// vectorDir holds the vector files; PROTOCOL.md §6 says which holds what.
 const vectorDir = "../testdata/codec"
 
 func loadVectors(t testing.TB, name string, into any) {

@@ -12,7 +12,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 )
 
-// Test identity from protocol.md §7.1: private key = keccak256("alice").
+// Test identity from PROTOCOL.md §6: private key = keccak256("alice").
 const (
 	alicePrivHex = "9c0257114eb9399a2985f8e75dad7600c5d89fe3824ffa99ec1c3eb8bf3b0501"
 	alicePubHex  = "045eed5fa3a67696c334762bb4823e585e2ee579aba3558d9955296d6c04541b426078dbd48d74af1fd0c72aa1a05147cf17be6b60bdbed6ba19b08ec28445b0ca"

@@ -16,7 +16,7 @@ import (
 
 func TestAliceVectorIsKeccakOfName(t *testing.T) {
 	if got := hex.EncodeToString(crypto.Keccak256([]byte("alice"))); got != alicePrivHex {
-		t.Fatalf("keccak256(alice) = %s, protocol.md says %s", got, alicePrivHex)
+		t.Fatalf("keccak256(alice) = %s, PROTOCOL.md §6 says %s", got, alicePrivHex)
 	}
 }
 

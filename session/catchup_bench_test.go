@@ -375,7 +375,7 @@ func benchServe(b *testing.B, server *benchServer, n int) {
 func serverRate(b *testing.B, server *benchServer, n int) {
 	busy, sent := server.busy.read()
 	// Each page of hush's (and status-go's) server starts with the last
-	// envelope of the page before: protocol.md §4.4.
+	// envelope of the page before: PROTOCOL.md §4.4.
 	if server.format == mailserver.FormatStatus && (sent < n || sent > n+n/pageLimit) {
 		b.Fatalf("%s server counted %d envelopes sent, want %d and one repeat per page", server.name, sent, n)
 	}

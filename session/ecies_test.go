@@ -27,7 +27,7 @@ type eciesVectors struct {
 }
 
 // TestOneToOneWithVectorKeys runs the one-to-one path with the alice and
-// bob keys of the protocol notes: the ECIES primitives match the vectors,
+// bob keys of PROTOCOL.md §6: the ECIES primitives match the vectors,
 // and alice's message reaches bob filed under alice's key.
 func TestOneToOneWithVectorKeys(t *testing.T) {
 	raw, err := os.ReadFile("../testdata/session/ecies.json")

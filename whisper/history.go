@@ -13,7 +13,7 @@ import (
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
 )
 
-// History request defaults (protocol.md §4.2).
+// History request defaults (PROTOCOL.md §4.2).
 const (
 	DefaultHistoryTimeout = 20 * time.Second
 	DefaultHistoryQuiet   = 2 * time.Second

@@ -10,7 +10,7 @@ import (
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
 )
 
-// Send defaults (protocol.md decision 1).
+// Send defaults (PROTOCOL.md decision 1).
 const (
 	DefaultTTL = 10    // seconds
 	DefaultPoW = 0.002 // PoW target of posted envelopes

@@ -26,7 +26,7 @@ func TestTopicBloomsMatchVectors(t *testing.T) {
 	}
 }
 
-// whisperv6.TopicToBloom must follow the assignment rule of §3.1, including
+// whisperv6.TopicToBloom must follow the assignment rule of PROTOCOL.md §3.1, including
 // the case where two indices share a byte and only the later bit survives.
 func TestTopicToBloomFollowsAssignmentRule(t *testing.T) {
 	for i := 0; i < 2000; i++ {

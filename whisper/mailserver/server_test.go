@@ -16,7 +16,7 @@ import (
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
 )
 
-// baseTime is the §7.4 upper bound; tests place envelopes around it.
+// baseTime is the upper bound of the PROTOCOL.md §6 reference request; tests place envelopes around it.
 const baseTime = 1545930773
 
 type harness struct {

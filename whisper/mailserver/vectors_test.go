@@ -50,12 +50,12 @@ func vector(t *testing.T, v map[string][]byte, name string) []byte {
 	return b
 }
 
-// topicOf is §3.1: keccak256(utf8(name))[0:4].
+// topicOf is PROTOCOL.md §3.1: keccak256(utf8(name))[0:4].
 func topicOf(name string) whisperv6.TopicType {
 	return whisperv6.BytesToTopic(crypto.Keccak256([]byte(name))[:4])
 }
 
-// bloomByRule is §3.1 written out independently of whisperv6: each of the
+// bloomByRule is PROTOCOL.md §3.1 written out independently of whisperv6: each of the
 // three indices assigns (not ORs) its byte.
 func bloomByRule(topic [4]byte) []byte {
 	b := make([]byte, BloomLength)
