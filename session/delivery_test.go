@@ -4,7 +4,6 @@ import (
 	"crypto/ecdsa"
 	"fmt"
 	"net"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -12,8 +11,6 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/p2p/enode"
 
-	"hush/codec"
-	"hush/store"
 	"hush/whisper"
 	"hush/whisper/mailserver"
 )
@@ -56,26 +53,11 @@ func (r *laterRelay) mailserver() Mailserver {
 // start runs the relay with its mailserver, archiving into SQLite.
 func (r *laterRelay) start(t *testing.T) *mailserverNode {
 	t.Helper()
-	archive, err := store.Open(filepath.Join(t.TempDir(), "archive.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	node, err := whisper.New(whisper.Config{ListenAddr: r.addr, NodeKey: r.key})
 	if err != nil {
 		t.Fatal(err)
 	}
-	server := mailserver.New(mailserver.Config{SymKey: codec.SymKeyFromPassword(DefaultMailserverPassword)}, archive, node)
-	node.RegisterMailServer(server)
-	server.Start()
-	if err := node.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		node.Stop()
-		server.Stop()
-		archive.Close()
-	})
-	return &mailserverNode{node: node, archive: archive}
+	return runMailserver(t, node, mailserver.Config{})
 }
 
 // ownStates returns the states of a client's own lines in a chat.

@@ -33,11 +33,17 @@ type mailserverNode struct {
 
 func newMailserverNode(t *testing.T, cfg mailserver.Config) *mailserverNode {
 	t.Helper()
+	return runMailserver(t, newServerNode(t), cfg)
+}
+
+// runMailserver starts node as a mailserver archiving into a new SQLite
+// file, with the default mailserver password.
+func runMailserver(t *testing.T, node *whisper.Node, cfg mailserver.Config) *mailserverNode {
+	t.Helper()
 	archive, err := store.Open(filepath.Join(t.TempDir(), "archive.db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	node := newServerNode(t)
 	cfg.SymKey = codec.SymKeyFromPassword(DefaultMailserverPassword)
 	server := mailserver.New(cfg, archive, node)
 	node.RegisterMailServer(server)
