@@ -129,22 +129,7 @@ func TestServePrintsEnodeAndStops(t *testing.T) {
 		t.Fatalf("first line %q is not an enode URL with a port: %v", url, err)
 	}
 
-	key, _ := crypto.GenerateKey()
-	client, err := whisper.New(whisper.Config{ListenAddr: "127.0.0.1:0", NodeKey: key, Peers: []*enode.Node{server}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := client.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer client.Stop()
-	deadline := time.Now().Add(20 * time.Second)
-	for client.PeerCount() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("could not peer with hush serve")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	peerWith(t, server)
 
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
