@@ -12,7 +12,8 @@ import (
 var errPanic = errors.New("internal error")
 
 // Decode parses one transit payload into a Record: *Message for c4 and c7,
-// *ContactInfo for c2/c3/c6, *Seen for c5 and *Unknown for any other tag.
+// *ContactInfo for c2/c3/c6, *Seen for c5, *Membership for g5 and *Unknown for
+// any other tag.
 // Bad transit, wrong arity, wrong field types and missing fields are errors
 // that say what was wrong. Decode does not apply SR's spec check; call
 // Validate on a *Message before accepting it.
@@ -45,6 +46,8 @@ func recordFrom(v any) (Record, error) {
 		rec, err = contactFrom(t.tag, t.rep)
 	case TagSeen:
 		rec, err = seenFrom(t.rep)
+	case TagMembership:
+		rec, err = membershipFrom(t.rep)
 	default:
 		rec = &Unknown{TagName: t.tag}
 	}

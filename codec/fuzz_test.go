@@ -28,6 +28,9 @@ func seedPayloads(tb testing.TB) []string {
 	for _, tc := range p.Encode {
 		seeds = append(seeds, tc.Payload)
 	}
+	var g groupVector
+	loadVectors(tb, "group.json", &g)
+	seeds = append(seeds, g.Payload)
 	return seeds
 }
 

@@ -32,7 +32,8 @@ const (
 	TagSeen           = "c5"
 )
 
-// Record is one decoded payload: *Message, *ContactInfo, *Seen or *Unknown.
+// Record is one decoded payload: *Message, *ContactInfo, *Seen, *Membership or
+// *Unknown.
 type Record interface{ Tag() string }
 
 // Message is a c4 (or c7) chat message.
@@ -68,8 +69,8 @@ type Seen struct{ IDs []string }
 // Tag reports "c5".
 func (*Seen) Tag() string { return TagSeen }
 
-// Unknown is a well-formed tagged record hush does not interpret: g5 (group
-// membership), p1/p2 (device pairing) or any tag it has never heard of.
+// Unknown is a well-formed tagged record hush does not interpret: p1/p2
+// (device pairing) or any tag it has never heard of.
 type Unknown struct{ TagName string }
 
 // Tag reports the record's tag.

@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"container/list"
 	"fmt"
 	"math/big"
 	"sort"
@@ -62,6 +63,12 @@ func canonical(v any) string {
 		return "#" + string(x.Tag) + "(" + canonical(x.Value) + ")"
 	case *transit.Set:
 		return "#set(" + canonical(x.Contents) + ")"
+	case *list.List:
+		var elems []any
+		for e := x.Front(); e != nil; e = e.Next() {
+			elems = append(elems, e.Value)
+		}
+		return "#list(" + canonical(elems) + ")"
 	case extScalar:
 		return "~" + x.tag + x.text
 	case time.Time:
