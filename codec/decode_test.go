@@ -22,6 +22,7 @@ type decodeVectors struct {
 		Contact     *ContactInfo `json:"contact"`
 		Seen        []string     `json:"seen"`
 		Unknown     string       `json:"unknown"`
+		Tag         string       `json:"tag"` // a record of its own type with this tag
 		NowMS       int64        `json:"now_ms"`
 		ValidateErr string       `json:"validate_err"`
 	} `json:"ok"`
@@ -64,6 +65,10 @@ func TestDecodeVectors(t *testing.T) {
 			case tc.Seen != nil:
 				if s, ok := rec.(*Seen); !ok || !reflect.DeepEqual(s.IDs, tc.Seen) || s.Tag() != TagSeen {
 					t.Errorf("Decode = %#v, want Seen %q", rec, tc.Seen)
+				}
+			case tc.Tag != "":
+				if _, unknown := rec.(*Unknown); unknown || rec.Tag() != tc.Tag {
+					t.Errorf("Decode = %#v, want a %s record", rec, tc.Tag)
 				}
 			case tc.Unknown != "":
 				if u, ok := rec.(*Unknown); !ok || u.Tag() != tc.Unknown {
