@@ -156,7 +156,9 @@ func (s *Server) serveThen(peerID []byte, req *whisperv6.Envelope, beforeReply f
 	}
 	limit := s.pageLimit(r.Limit)
 
-	page, err := s.sendPage(peerID, r, lower, upper, limit)
+	page, err := s.sendPage(r, lower, upper, limit, func(env *whisperv6.Envelope) error {
+		return s.sender.SendDirect(peerID, env)
+	})
 	s.counters.sent.Add(uint64(page.sent))
 	if err != nil {
 		log.Warn("request aborted", "err", err, "sent", page.sent)
@@ -325,9 +327,9 @@ type page struct {
 	cursor []byte   // set when more envelopes match after the page
 }
 
-// sendPage streams the matching envelopes in key order, up to limit, and
-// looks one match further to tell whether a cursor is needed.
-func (s *Server) sendPage(peerID []byte, r Request, lower, upper uint32, limit int) (page, error) {
+// sendPage streams the matching envelopes in key order to send, up to
+// limit, and looks one match further to tell whether a cursor is needed.
+func (s *Server) sendPage(r Request, lower, upper uint32, limit int, send func(*whisperv6.Envelope) error) (page, error) {
 	var p page
 	from := Key(lower, [32]byte{}, [4]byte{})
 	if r.Cursor != nil && bytes.Compare(r.Cursor, from) > 0 {
@@ -363,7 +365,7 @@ func (s *Server) sendPage(peerID []byte, r Request, lower, upper uint32, limit i
 				bad.note(item.key, err)
 				continue
 			}
-			if err := s.sender.SendDirect(peerID, &env); err != nil {
+			if err := send(&env); err != nil {
 				return p, fmt.Errorf("send envelope: %w", err)
 			}
 			p.sent++

@@ -1,0 +1,28 @@
+package mailserver
+
+import (
+	"fmt"
+
+	"github.com/ethereum/go-ethereum/whisper/whisperv6"
+)
+
+// Query answers a history request from the server's own archive for a
+// client in the same process (hush serve's RPC, PROTOCOL.md §10): fn gets
+// each matching envelope in key order, as a peer would get them with code
+// 127, and the completion names the last one and the cursor of the next
+// page. The range and page limits of peer requests apply; the rate limit
+// does not, as the caller already passed the RPC's access check.
+func (s *Server) Query(r Request, fn func(*whisperv6.Envelope) error) (Completion, error) {
+	if err := checkRequestFields(r); err != nil {
+		return Completion{}, fmt.Errorf("query archive: %w", err)
+	}
+	lower, upper, err := s.timeRange(r, s.cfg.Now())
+	if err != nil {
+		return Completion{}, fmt.Errorf("query archive: %w", err)
+	}
+	p, err := s.sendPage(r, lower, upper, s.pageLimit(r.Limit), fn)
+	if err != nil {
+		return Completion{}, fmt.Errorf("query archive: %w", err)
+	}
+	return Completion{LastEnvelope: p.last, Cursor: p.cursor}, nil
+}
