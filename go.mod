@@ -12,6 +12,7 @@ require (
 	golang.org/x/crypto v0.0.0-20210921155107-089bfa567519
 	golang.org/x/sys v0.38.0
 	golang.org/x/term v0.37.0
+	google.golang.org/protobuf v1.36.12
 )
 
 require (
