@@ -90,4 +90,3 @@ func verifyBundle(b *Bundle) (*ecdsa.PublicKey, error) {
 	}
 	return ik, nil
 }
-
