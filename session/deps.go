@@ -61,6 +61,9 @@ type Store interface {
 	Search(chatID, query string, limit int) ([]store.Message, error)
 	MarkRead(chatID string) error
 	UnreadCounts() (map[string]int, error)
+
+	// InstallationID is this database's device id, made at first use.
+	InstallationID() (string, error)
 }
 
 var (

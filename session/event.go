@@ -88,6 +88,9 @@ type Identity struct {
 	PublicKey string // 0x04… (132 characters)
 	ShortName string // 0x04ab…cd12
 	Enode     string // enode://… URL of the embedded node
+	// Installation is this data dir's installation id (PROTOCOL.md §7):
+	// peers address our device by it.
+	Installation string
 }
 
 // Event is a typed value the session sends to its subscriber (the UI).

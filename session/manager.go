@@ -108,6 +108,11 @@ func New(cfg Config) (*Manager, error) {
 	if n := cfg.Node.Enode(); n != nil {
 		m.self.Enode = n.URLv4()
 	}
+	inst, err := cfg.Store.InstallationID()
+	if err != nil {
+		return nil, fmt.Errorf("session: %w", err)
+	}
+	m.self.Installation = inst
 	m.sync = newSyncer(m)
 	m.outbox = newOutbox(m)
 	return m, nil

@@ -20,6 +20,7 @@ func migrations() []migration {
 	return []migration{
 		{1, "initial schema", schemaV1},
 		{2, "ignored senders", schemaV2},
+		{3, "encryption secrets and settings", schemaSecrets},
 	}
 }
 
@@ -112,6 +113,24 @@ const schemaV2 = `
 CREATE TABLE ignored (
 	key        TEXT    PRIMARY KEY,
 	created_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+`
+
+// schemaSecrets adds the end-to-end encryption layer's state (PROTOCOL.md
+// §7) and a small table of settings. The layer seals every value before it
+// gets here, so a secrets row is (namespace, key, ciphertext); WITHOUT ROWID
+// keeps the rows in (ns, key) order in one b-tree, which is what Keys walks.
+const schemaSecrets = `
+CREATE TABLE secrets (
+	ns    TEXT NOT NULL,
+	key   TEXT NOT NULL,
+	value BLOB NOT NULL,
+	PRIMARY KEY (ns, key)
+) WITHOUT ROWID;
+
+CREATE TABLE settings (
+	name  TEXT PRIMARY KEY,
+	value TEXT NOT NULL
 ) WITHOUT ROWID;
 `
 

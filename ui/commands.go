@@ -29,7 +29,7 @@ func (u *UI) commandTable() []command {
 		{"nick", "NAME", "set your name for the peer of this one-to-one chat", u.cmdNick},
 		{"ignore", "[0x04…|name]", "hide and drop everything a key sends (kept across restarts); alone, list who is ignored", u.cmdIgnore},
 		{"unignore", "0x04…|name", "stop ignoring a key", u.cmdUnignore},
-		{"whoami", "", "show your public key and enode, to share", u.cmdWhoami},
+		{"whoami", "", "show your public key, enode and installation id", u.cmdWhoami},
 		{"history", "[duration]", "ask the mailserver for this chat's history (default 24h; e.g. 90m, 3d)", u.cmdHistory},
 		{"search", "text", "search this chat's stored messages", u.cmdSearch},
 		{"resend", "", "send your last failed or pending message in this chat again", u.cmdResend},
@@ -164,6 +164,9 @@ func (u *UI) cmdWhoami(args string) error {
 	u.pane.addLocal(kindRaw, u.self.PublicKey)
 	if u.self.Enode != "" {
 		u.pane.addLocal(kindRaw, u.self.Enode)
+	}
+	if u.self.Installation != "" {
+		u.pane.addLocal(kindRaw, "installation "+u.self.Installation)
 	}
 	return nil
 }

@@ -37,9 +37,10 @@ func newFakeSession(chats ...session.Chat) *fakeSession {
 	return &fakeSession{
 		events: make(chan session.Event, 8192),
 		self: session.Identity{
-			PublicKey: fakeSelfKey,
-			ShortName: shortKey(fakeSelfKey),
-			Enode:     "enode://aa11@127.0.0.1:30303",
+			PublicKey:    fakeSelfKey,
+			ShortName:    shortKey(fakeSelfKey),
+			Enode:        "enode://aa11@127.0.0.1:30303",
+			Installation: "3f0c9a1e-5b7d-4c2a-9e61-0d8b2f4a7c55",
 		},
 		chats:    append([]session.Chat(nil), chats...),
 		messages: map[string][]session.Message{},

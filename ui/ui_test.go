@@ -514,6 +514,7 @@ func TestWhoamiMsgNickAndQuit(t *testing.T) {
 		t.Fatalf("key rows read %q, want the bare key %q", got, fake.self.PublicKey)
 	}
 	h.waitScreen(fake.self.Enode)
+	h.waitScreen("installation " + fake.self.Installation)
 
 	h.enter("/nick Zed")
 	h.waitScreen("/nick works in a one-to-one chat")
