@@ -1,24 +1,20 @@
 // Command hush is a terminal chat client for the Status protocol (2019,
 // over Whisper v6). "hush" runs the chat UI on an embedded whisper node;
 // "hush serve" runs the same node headless as a relay and mailserver;
-// "hush whoami" prints the identity's public key.
+// "hush whoami" prints the identity's public key. Flags are in flags.go.
 package main
 
 import (
 	"crypto/ecdsa"
 	"errors"
-	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
-	"time"
 
-	"github.com/ethereum/go-ethereum/log"
-	"github.com/ethereum/go-ethereum/p2p/enode"
 	"github.com/gdamore/tcell/v2"
 
 	"hush/codec"
@@ -30,89 +26,31 @@ import (
 	"hush/whisper/mailserver"
 )
 
-const usage = `hush: a terminal chat client for the Status protocol over Whisper v6
-
-Usage:
-  hush [flags]          start the chat client
-  hush serve [flags]    run a headless relay and mailserver; prints its enode URL first
-  hush whoami [flags]   print your public key and exit
-
-Flags:
-`
-
-// options are the parsed command line.
-type options struct {
-	command       string
-	dataDir       string
-	listen        string
-	peers         listFlag
-	mailservers   listFlag
-	passwordFile  string
-	importKey     string
-	mailPassword  string
-	archive       bool
-	maxRange      time.Duration
-	rateLimit     time.Duration
-	retention     time.Duration
-	maxPeers      int
-	logLevel      string
-	logFile       string
-	mailserverPoW float64
+func main() {
+	os.Exit(mainStatus(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// listFlag is a repeatable string flag.
-type listFlag []string
-
-func (l *listFlag) String() string     { return strings.Join(*l, ",") }
-func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
-
-func main() {
-	opts, err := parseFlags(os.Args[1:])
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "hush:", err)
-		os.Exit(2)
+// mainStatus runs hush with args and returns its exit status: 0, 1 for a
+// failure while running, 2 for a command-line mistake (printed once, with
+// where to read the usage).
+func mainStatus(args []string, stdout, stderr io.Writer) int {
+	opts, err := parseFlags(args)
+	switch {
+	case errors.Is(err, errHelp):
+		printUsage(stdout, opts.command)
+		return 0
+	case errors.Is(err, errVersion):
+		fmt.Fprintln(stdout, "hush", version())
+		return 0
+	case err != nil:
+		fmt.Fprintf(stderr, "hush: %v\nRun 'hush help' for the commands and flags.\n", err)
+		return 2
 	}
 	if err := run(opts); err != nil {
-		fmt.Fprintln(os.Stderr, "hush:", err)
-		os.Exit(1)
+		fmt.Fprintln(stderr, "hush:", err)
+		return 1
 	}
-}
-
-func parseFlags(args []string) (options, error) {
-	opts := options{command: "chat"}
-	if len(args) > 0 && (args[0] == "serve" || args[0] == "whoami") {
-		opts.command, args = args[0], args[1:]
-	}
-	fs := flag.NewFlagSet("hush", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), usage)
-		fs.PrintDefaults()
-	}
-	fs.StringVar(&opts.dataDir, "data-dir", defaultDataDir(), "directory for the identity, database and hush.log")
-	fs.StringVar(&opts.listen, "listen", ":30303", "TCP address the whisper node listens on (\"\" to not listen)")
-	fs.Var(&opts.peers, "peer", "enode://… URL of a node to connect to and redial (repeatable)")
-	fs.Var(&opts.mailservers, "mailserver", "enode://… URL of a mailserver for offline history (repeatable; first reachable wins; add ?format=geth for a geth mailserver)")
-	fs.StringVar(&opts.passwordFile, "password-file", "", "read the identity passphrase from this file instead of prompting")
-	fs.StringVar(&opts.importKey, "import-key", "", "create the identity from a file holding a hex private key")
-	fs.StringVar(&opts.mailPassword, "mailserver-password", session.DefaultMailserverPassword, "password whose key encrypts history requests")
-	fs.BoolVar(&opts.archive, "archive", true, "serve: archive envelopes and answer history requests")
-	fs.DurationVar(&opts.maxRange, "max-range", 7*24*time.Hour, "serve: longest time range one history request may ask for")
-	fs.DurationVar(&opts.rateLimit, "rate-limit", time.Second, "serve: a peer regains one history request per this interval (the next page of a request is free)")
-	fs.DurationVar(&opts.retention, "retention", 30*24*time.Hour, "serve: archived envelopes older than this are dropped (negative: keep all)")
-	fs.IntVar(&opts.maxPeers, "max-peers", 50, "maximum number of whisper peers")
-	fs.StringVar(&opts.logLevel, "log-level", "info", "log level: debug, info, warn or error")
-	fs.StringVar(&opts.logFile, "log-file", "", "log file (default DATA-DIR/hush.log)")
-	fs.Float64Var(&opts.mailserverPoW, "mailserver-pow", 0.002, "serve: minimum PoW of history requests")
-	if err := fs.Parse(args); err != nil {
-		return opts, err
-	}
-	if fs.NArg() > 0 {
-		return opts, fmt.Errorf("unexpected argument %q (see hush --help)", fs.Arg(0))
-	}
-	return opts, nil
+	return 0
 }
 
 // defaultDataDir follows the XDG base directory rules.
@@ -138,7 +76,7 @@ func run(opts options) error {
 		return err
 	}
 	defer lock.Unlock()
-	logger, closeLog, err := openLog(opts)
+	logger, closeLog, err := openLog(opts, os.Stderr)
 	if err != nil {
 		return err
 	}
@@ -154,14 +92,14 @@ func run(opts options) error {
 		}
 	}
 	switch opts.command {
-	case "whoami":
+	case cmdWhoami:
 		id, err := keys.Unlock(opts.dataDir, opts.passwordFile, os.Stdin, os.Stderr)
 		if err != nil {
 			return err
 		}
 		fmt.Println(codec.PublicKeyHex(&id.PublicKey))
 		return nil
-	case "serve":
+	case cmdServe:
 		return serve(opts, logger, crash)
 	default:
 		return chat(opts, logger, crash)
@@ -201,63 +139,19 @@ func passphrase(opts options, confirm bool) (string, error) {
 	return keys.Prompt(os.Stdin, os.Stderr, "New passphrase (empty for none): ", confirm)
 }
 
-// openLog sends hush's and go-ethereum's logs to a file: never to the
-// terminal the UI draws on.
-func openLog(opts options) (*slog.Logger, func(), error) {
-	path := opts.logFile
-	if path == "" {
-		path = filepath.Join(opts.dataDir, "hush.log")
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, nil, fmt.Errorf("open log: %w", err)
-	}
-	// The log names chats and peers: an existing one left readable by
-	// others is tightened (PrivateFile leaves /dev/null and pipes alone).
-	if _, err := store.PrivateFile(path); err != nil {
-		f.Close()
-		return nil, nil, fmt.Errorf("open log: %w", err)
-	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(opts.logLevel)); err != nil {
-		f.Close()
-		return nil, nil, fmt.Errorf("--log-level: %w", err)
-	}
-	gethLevel := log.LvlInfo
-	switch {
-	case level <= slog.LevelDebug:
-		gethLevel = log.LvlDebug
-	case level >= slog.LevelError:
-		gethLevel = log.LvlError
-	case level >= slog.LevelWarn:
-		gethLevel = log.LvlWarn
-	}
-	log.Root().SetHandler(log.LvlFilterHandler(gethLevel, log.StreamHandler(f, log.LogfmtFormat())))
-	logger := slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: level}))
-	return logger, func() { f.Close() }, nil
-}
-
 // startNode builds and starts the embedded whisper node.
 func startNode(opts options, logger *slog.Logger, crash *crasher, ms *mailserver.Config, archive mailserver.Archive) (*whisper.Node, *mailserver.Server, error) {
 	nodeKey, err := keys.LoadOrCreateNodeKey(opts.dataDir)
 	if err != nil {
 		return nil, nil, err
 	}
-	var peers []*enode.Node
-	for _, raw := range opts.peers {
-		n, err := enode.Parse(enode.ValidSchemes, raw)
-		if err != nil {
-			return nil, nil, fmt.Errorf("--peer %q: %w", raw, err)
-		}
-		peers = append(peers, n)
-	}
 	node, err := whisper.New(whisper.Config{
 		ListenAddr: opts.listen,
 		NodeKey:    nodeKey,
-		Peers:      peers,
+		Peers:      opts.peerNodes,
 		MaxPeers:   opts.maxPeers,
 		// A relay is dialed, never dials: every slot takes inbound peers.
-		InboundOnly: opts.command == "serve",
+		InboundOnly: opts.command == cmdServe,
 		Logger:      logger.With("part", "whisper"),
 		OnPanic:     crash.crash,
 	})
@@ -335,14 +229,6 @@ func serve(opts options, logger *slog.Logger, crash *crasher) error {
 
 // chat runs the interactive client.
 func chat(opts options, logger *slog.Logger, crash *crasher) error {
-	var mailservers []session.Mailserver
-	for _, raw := range opts.mailservers {
-		ms, err := session.ParseMailserver(raw)
-		if err != nil {
-			return fmt.Errorf("--mailserver: %w", err)
-		}
-		mailservers = append(mailservers, ms)
-	}
 	// The store opens before the passphrase is asked: its page check runs
 	// in the background meanwhile.
 	dbPath := filepath.Join(opts.dataDir, "hush.db")
@@ -370,7 +256,7 @@ func chat(opts options, logger *slog.Logger, crash *crasher) error {
 		Identity:           id,
 		Node:               node,
 		Store:              st,
-		Mailservers:        mailservers,
+		Mailservers:        opts.parsedMailservers,
 		MailserverPassword: opts.mailPassword,
 		Logger:             logger.With("part", "session"),
 		OnPanic:            crash.crash,

@@ -146,27 +146,11 @@ func TestServePrintsEnodeAndStops(t *testing.T) {
 	}
 }
 
-func TestFlags(t *testing.T) {
-	out, _ := hush(t, "--help").CombinedOutput()
-	for _, flag := range []string{"-data-dir", "-listen", "-peer", "-password-file", "-mailserver", "-import-key", "serve", "whoami"} {
-		if !strings.Contains(string(out), flag) {
-			t.Errorf("--help does not mention %s", flag)
-		}
-	}
-	opts, err := parseFlags([]string{"serve", "--peer", "a", "--peer", "b", "--listen", ":1"})
-	if err != nil || opts.command != "serve" || len(opts.peers) != 2 || opts.listen != ":1" {
-		t.Fatalf("parseFlags: %+v %v", opts, err)
-	}
-	if _, err := parseFlags([]string{"stray"}); err == nil {
-		t.Fatal("a stray argument was accepted")
-	}
-}
-
 // startServe starts `hush serve` on dir and waits for the enode line. The
 // process is killed when the test ends, if still running.
-func startServe(t *testing.T, dir string) (*exec.Cmd, *enode.Node) {
+func startServe(t *testing.T, dir string, args ...string) (*exec.Cmd, *enode.Node) {
 	t.Helper()
-	cmd := hush(t, "serve", "--data-dir", dir, "--listen", "127.0.0.1:0")
+	cmd := hush(t, append([]string{"serve", "--data-dir", dir, "--listen", "127.0.0.1:0"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -316,7 +300,7 @@ func TestServeFilesPrivate(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "hush.log"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd, _ := startServe(t, dir)
+	cmd, _ := startServe(t, dir, "--log-file", filepath.Join(dir, "hush.log"))
 	// The archive's -wal and -shm exist while serve runs.
 	fi, err := os.Stat(dir)
 	if err != nil {

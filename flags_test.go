@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A real enode URL (alice's node key from the test vectors) for the
+// tests that need one.
+const testEnode = "enode://5eed5fa3a67696c334762bb4823e585e2ee579aba3558d9955296d6c04541b426078dbd48d74af1fd0c72aa1a05147cf17be6b60bdbed6ba19b08ec28445b0ca@127.0.0.1:30400"
+
+func TestFlagsParse(t *testing.T) {
+	opts, err := parseFlags([]string{"serve", "--peer", testEnode, "--peer", testEnode, "--listen", ":1"})
+	if err != nil || opts.command != cmdServe || len(opts.peerNodes) != 2 || opts.listen != ":1" {
+		t.Fatalf("parseFlags: %+v %v", opts, err)
+	}
+	// Flags before the command are accepted, and mixed with those after.
+	opts, err = parseFlags([]string{"--data-dir", "/x", "serve", "--archive=false"})
+	if err != nil || opts.command != cmdServe || opts.dataDir != "/x" || opts.archive {
+		t.Fatalf("flags before serve: %+v %v", opts, err)
+	}
+	opts, err = parseFlags([]string{"--data-dir=/y", "whoami"})
+	if err != nil || opts.command != cmdWhoami || opts.dataDir != "/y" {
+		t.Fatalf("flags before whoami: %+v %v", opts, err)
+	}
+	// Listening: the client only dials out unless told; serve listens.
+	if opts, _ := parseFlags(nil); opts.command != cmdChat || opts.listen != "" {
+		t.Fatalf("client listens on %q by default", opts.listen)
+	}
+	if opts, _ := parseFlags([]string{"serve"}); opts.listen != serveListen {
+		t.Fatalf("serve listens on %q by default", opts.listen)
+	}
+	if opts, _ := parseFlags([]string{"serve", "--listen", ""}); opts.listen != "" {
+		t.Fatalf("serve --listen \"\" listens on %q", opts.listen)
+	}
+	opts, err = parseFlags([]string{"--mailserver", testEnode + "?format=geth"})
+	if err != nil || len(opts.parsedMailservers) != 1 {
+		t.Fatalf("--mailserver: %+v %v", opts, err)
+	}
+}
+
+func TestFlagsRefused(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--peer", "garbage"}, `--peer "garbage": not an enode URL`},
+		{[]string{"serve", "--peer", "enode://abc@1.2.3.4:1"}, "not 128"},
+		{[]string{"--peer", testEnode[:len(testEnode)-6]}, "invalid port"},
+		{[]string{"--mailserver", "garbage"}, `--mailserver "garbage": not an enode URL`},
+		{[]string{"--mailserver", testEnode + "?format=x"}, `format "x"`},
+		{[]string{"--max-peers", "-1"}, "--max-peers -1: must be 0 or more"},
+		{[]string{"--max-peers", "many"}, "want a whole number"},
+		{[]string{"--listen", "30303"}, "--listen \"30303\": want HOST:PORT"},
+		{[]string{"--log-level", "loud"}, "--log-level \"loud\""},
+		{[]string{"--log-file", "-"}, "the client draws on the terminal"},
+		{[]string{"serve", "--max-range", "0s"}, "--max-range 0s: must be positive"},
+		{[]string{"serve", "--mailserver-pow", "-1"}, "must not be negative"},
+		// A flag of another command is refused by name.
+		{[]string{"--archive=false"}, "--archive is a flag of hush serve, not of chat"},
+		{[]string{"--mailserver-pow", "1"}, "--mailserver-pow is a flag of hush serve, not of chat"},
+		{[]string{"--retention", "1h"}, "--retention is a flag of hush serve"},
+		{[]string{"serve", "--mailserver", testEnode}, "--mailserver is a flag of hush chat, not of serve"},
+		{[]string{"whoami", "--peer", testEnode}, "--peer is a flag of hush chat and hush serve, not of whoami"},
+		{[]string{"--listen", ":1", "whoami"}, "--listen is a flag of hush chat and hush serve, not of whoami"},
+		// Words that are not commands.
+		{[]string{"stray"}, `unknown command "stray"`},
+		{[]string{"serve", "whoami"}, "two commands given"},
+		{[]string{"serve", "extra"}, `unexpected argument "extra" after serve`},
+		{[]string{"--nope"}, "flag provided but not defined: -nope"},
+	} {
+		_, err := parseFlags(c.args)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: err %v, want it to say %q", c.args, err, c.want)
+			continue
+		}
+		if strings.Contains(err.Error(), "enr:") {
+			t.Errorf("%q: geth jargon in %q", c.args, err)
+		}
+	}
+}
+
+// TestBadFlagPrintedOnce: a mistake is one line plus where to read the
+// usage, not the error, the usage and the error again.
+func TestBadFlagPrintedOnce(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := mainStatus([]string{"--max-peers", "-1"}, &stdout, &stderr); code != 2 {
+		t.Fatalf("exit %d, want 2", code)
+	}
+	want := "hush: --max-peers -1: must be 0 or more\nRun 'hush help' for the commands and flags.\n"
+	if stderr.String() != want || stdout.Len() != 0 {
+		t.Fatalf("stderr %q stdout %q, want stderr %q", stderr.String(), stdout.String(), want)
+	}
+	stderr.Reset()
+	mainStatus([]string{"--bogus"}, &stdout, &stderr)
+	if n := strings.Count(stderr.String(), "bogus"); n != 1 {
+		t.Fatalf("--bogus named %d times: %q", n, stderr.String())
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}, {"serve", "--help"}, {"help", "serve"}, {"--version"}} {
+		var stdout, stderr bytes.Buffer
+		if code := mainStatus(args, &stdout, &stderr); code != 0 || stderr.Len() != 0 || stdout.Len() == 0 {
+			t.Fatalf("%q: exit %d, stdout %q, stderr %q", args, code, stdout.String(), stderr.String())
+		}
+	}
+	var all bytes.Buffer
+	mainStatus([]string{"help"}, &all, &all)
+	var opts options
+	for _, d := range flagTable(&opts) {
+		if !strings.Contains(all.String(), "--"+d.name+" ") && !strings.Contains(all.String(), "--"+d.name+"\n") {
+			t.Errorf("hush help does not show --%s", d.name)
+		}
+	}
+	for _, word := range []string{"serve", "whoami", "--version", "hush help"} {
+		if !strings.Contains(all.String(), word) {
+			t.Errorf("hush help does not mention %s", word)
+		}
+	}
+	// One command's help shows its flags only.
+	var serve bytes.Buffer
+	mainStatus([]string{"help", "serve"}, &serve, &serve)
+	if !strings.Contains(serve.String(), "--archive") || strings.Contains(serve.String(), "--mailserver ") {
+		t.Fatalf("hush help serve:\n%s", serve.String())
+	}
+	var v bytes.Buffer
+	mainStatus([]string{"--version"}, &v, &v)
+	if !strings.HasPrefix(v.String(), "hush ") || strings.Count(v.String(), "\n") != 1 {
+		t.Fatalf("--version printed %q", v.String())
+	}
+}
+
+// TestFlagsCheckedBeforeIdentity: a bad flag stops hush before it creates
+// a data dir, an identity or asks a passphrase.
+func TestFlagsCheckedBeforeIdentity(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	cmd := hush(t, "--data-dir", data, "--peer", "garbage")
+	cmd.Stdin = strings.NewReader("")
+	out, err := cmd.CombinedOutput()
+	var exit interface{ ExitCode() int }
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Fatalf("exit: %v, output %q", err, out)
+	}
+	if strings.Contains(string(out), "passphrase") || strings.Contains(string(out), "enr:") {
+		t.Fatalf("output %q", out)
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Fatalf("the data dir was created: %v", err)
+	}
+}
