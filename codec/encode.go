@@ -85,6 +85,11 @@ func transitString(s string) string {
 	return s
 }
 
+// AppendJSONString appends s as a JSON string the way JavaScript's
+// JSON.stringify writes it (see appendJSString). Signatures over JSON that
+// status-react computed need exactly these bytes.
+func AppendJSONString(b []byte, s string) []byte { return appendJSString(b, s) }
+
 // appendJSString appends s as JavaScript's JSON.stringify writes it, which is
 // what transit-js (and so SR) produces: only '"', '\\' and control characters
 // below U+0020 are escaped, with the short forms \b \f \n \r \t and otherwise

@@ -8,14 +8,13 @@ import (
 
 // groupVector is testdata/codec/group.json: a g5 record status-react wrote.
 type groupVector struct {
-	Source           string       `json:"_source"`
-	Payload          string       `json:"payload"`
-	ChatID           string       `json:"chat_id"`
-	Creator          string       `json:"creator"`
-	SignerPrivateKey string       `json:"signer_private_key"`
-	Material         string       `json:"material"`
-	Signature        string       `json:"signature"`
-	Events           []GroupEvent `json:"events"`
+	Source    string       `json:"_source"`
+	Payload   string       `json:"payload"`
+	ChatID    string       `json:"chat_id"`
+	Creator   string       `json:"creator"`
+	Material  string       `json:"material"`
+	Signature string       `json:"signature"`
+	Events    []GroupEvent `json:"events"`
 }
 
 // TestDecodeMembershipStatusReact reads the real status-react g5, whose
