@@ -1,8 +1,11 @@
 package codec
 
 import (
+	"crypto/ecdsa"
 	"crypto/sha256"
 	"encoding/hex"
+	"math/big"
+	"strconv"
 
 	"github.com/ethereum/go-ethereum/crypto"
 	"golang.org/x/crypto/pbkdf2"
@@ -67,4 +70,43 @@ const symKeyIterations = 65356
 // uses "status-offline-inbox". It takes tens of milliseconds: cache results.
 func SymKeyFromPassword(pw string) []byte {
 	return pbkdf2.Key([]byte(pw), nil, symKeyIterations, 32, sha256.New)
+}
+
+// Topic names of the one-to-one layer (PROTOCOL.md §7.x "Topics and
+// installations"). Each is fed to TopicFor; the symmetric ones also to
+// SymKeyFromPassword for their key.
+
+// partitions is how many partitioned discovery topics there are.
+const partitions = 5000
+
+// Partition is the discovery partition of a key: its X coordinate mod 5000.
+func Partition(pub *ecdsa.PublicKey) int {
+	return int(new(big.Int).Mod(pub.X, big.NewInt(partitions)).Int64())
+}
+
+// PartitionedTopicName is the asymmetric topic a key listens on for direct
+// messages from peers that read its bundle: "contact-discovery-<partition>".
+func PartitionedTopicName(pub *ecdsa.PublicKey) string {
+	return DiscoveryTopicName + "-" + strconv.Itoa(Partition(pub))
+}
+
+// PersonalTopicName is the asymmetric personal discovery topic,
+// "contact-discovery-" and the uncompressed key in hex without 0x. Status
+// listened on it but never sent there; hush does the same.
+func PersonalTopicName(pub *ecdsa.PublicKey) string {
+	return DiscoveryTopicName + "-" + hex.EncodeToString(crypto.FromECDSAPub(pub))
+}
+
+// ContactCodeTopicName is the symmetric topic a key advertises its bundle
+// on, "0x<uncompressed key in hex>-contact-code"; its key is derived from
+// the same string.
+func ContactCodeTopicName(pub *ecdsa.PublicKey) string {
+	return "0x" + hex.EncodeToString(crypto.FromECDSAPub(pub)) + "-contact-code"
+}
+
+// NegotiatedTopicName is the symmetric topic two keys share once both have
+// sessions: the lower-case hex of their 32-byte Diffie-Hellman secret. Its
+// key is derived from the same string.
+func NegotiatedTopicName(secret []byte) string {
+	return hex.EncodeToString(secret)
 }
