@@ -7,20 +7,21 @@ import (
 	"time"
 )
 
-// ChatKind tells public chats from one-to-one chats.
+// ChatKind tells public, one-to-one and group chats apart.
 type ChatKind int
 
 // Kinds are stored as these numbers; never renumber them.
 const (
 	ChatPublic   ChatKind = 1
 	ChatOneToOne ChatKind = 2
+	ChatGroup    ChatKind = 3 // a private group; its id is uuid + creator key
 )
 
-func (k ChatKind) valid() bool { return k == ChatPublic || k == ChatOneToOne }
+func (k ChatKind) valid() bool { return k == ChatPublic || k == ChatOneToOne || k == ChatGroup }
 
 // Chat is a conversation the user has joined at some point.
 type Chat struct {
-	ID        string // public: the name; one-to-one: peer key "0x04…"
+	ID        string // public: the name; one-to-one: peer key "0x04…"; group: uuid + creator key
 	Kind      ChatKind
 	Joined    bool  // shown in the chat list; leaving keeps history but sets false
 	New       bool  // created by an incoming message from an unknown key, not opened yet

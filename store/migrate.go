@@ -21,6 +21,7 @@ func migrations() []migration {
 		{1, "initial schema", schemaV1},
 		{2, "ignored senders", schemaV2},
 		{3, "encryption secrets and settings", schemaSecrets},
+		{4, "private groups", schemaGroups},
 	}
 }
 
@@ -131,6 +132,37 @@ CREATE TABLE secrets (
 CREATE TABLE settings (
 	name  TEXT PRIMARY KEY,
 	value TEXT NOT NULL
+) WITHOUT ROWID;
+`
+
+// schemaGroups adds private group chats (the chat row has kind 3). The signed
+// membership log is the truth: group_updates keeps every update as the
+// session encoded it. groups and group_members hold what the last fold of
+// that log gave, so listing chats needs no fold; they are rewritten whole
+// whenever the log grows.
+const schemaGroups = `
+CREATE TABLE group_updates (
+	chat   INTEGER NOT NULL REFERENCES chats(key),
+	id     TEXT    NOT NULL,
+	author TEXT    NOT NULL,
+	clock  INTEGER NOT NULL,
+	data   BLOB    NOT NULL,
+	PRIMARY KEY (chat, id)
+) WITHOUT ROWID;
+
+CREATE TABLE groups (
+	chat    INTEGER PRIMARY KEY REFERENCES chats(key),
+	name    TEXT NOT NULL,
+	creator TEXT NOT NULL
+);
+
+CREATE TABLE group_members (
+	chat   INTEGER NOT NULL REFERENCES chats(key),
+	pos    INTEGER NOT NULL,
+	key    TEXT    NOT NULL,
+	admin  INTEGER NOT NULL,
+	joined INTEGER NOT NULL,
+	PRIMARY KEY (chat, pos)
 ) WITHOUT ROWID;
 `
 
