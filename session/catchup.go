@@ -10,7 +10,7 @@ import (
 	"hush/codec"
 	"hush/store"
 	"hush/whisper"
-	"hush/whisper/mailserver"
+	"hush/whisper/mailformat"
 )
 
 // jobKind tells the syncer's jobs apart.
@@ -278,7 +278,7 @@ func (s *syncer) runOn(ms Mailserver, j *job, bloom []byte, progress *SyncProgre
 func (s *syncer) fetch(ms Mailserver, j *job, sp span, bloom []byte, progress *SyncProgress) error {
 	lower, upper := sp.bounds()
 	req := whisper.HistoryRequest{
-		Request: mailserver.Request{Lower: lower, Upper: upper, Bloom: bloom, Limit: s.tune.pageLimit},
+		Request: mailformat.Request{Lower: lower, Upper: upper, Bloom: bloom, Limit: s.tune.pageLimit},
 		Format:  ms.Format,
 		SymKey:  s.m.historyKey,
 	}
@@ -347,7 +347,7 @@ func (s *syncer) fetch(ms Mailserver, j *job, sp span, bloom []byte, progress *S
 // backs off when the server says we ask too fast.
 func (s *syncer) page(ms Mailserver, req whisper.HistoryRequest, left time.Duration) (whisper.HistoryPage, error) {
 	limit, cause := left, errRequestDeadline
-	if ms.Format != mailserver.FormatGeth && s.tune.pageDeadline < left {
+	if ms.Format != mailformat.FormatGeth && s.tune.pageDeadline < left {
 		// geth's server sends a whole range as one page.
 		limit, cause = s.tune.pageDeadline, errPageDeadline
 	}

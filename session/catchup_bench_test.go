@@ -16,6 +16,7 @@ import (
 	"hush/codec"
 	"hush/store"
 	"hush/whisper"
+	"hush/whisper/mailformat"
 	"hush/whisper/mailserver"
 )
 
@@ -108,7 +109,7 @@ func catchUpEnvelopes(b *testing.B, n int) []*whisperv6.Envelope {
 type benchServer struct {
 	name   string
 	node   *whisper.Node
-	format mailserver.Format
+	format mailformat.Format
 	busy   *busyClock
 }
 
@@ -231,7 +232,7 @@ func newBenchHushServer(b *testing.B, envs []*whisperv6.Envelope, cfg mailserver
 		archive.Close()
 	})
 	b.Logf("hush archive of %d envelopes written in %v", len(envs), time.Since(start))
-	return &benchServer{name: "hush", node: node, format: mailserver.FormatStatus, busy: busy}
+	return &benchServer{name: "hush", node: node, format: mailformat.FormatStatus, busy: busy}
 }
 
 // timedGethServer times geth's mailserver, which serves a request before
@@ -274,7 +275,7 @@ func newBenchGethServer(b *testing.B, envs []*whisperv6.Envelope) *benchServer {
 		ms.Close()
 	})
 	b.Logf("geth archive of %d envelopes written in %v", len(envs), time.Since(start))
-	return &benchServer{name: "geth", node: node, format: mailserver.FormatGeth, busy: busy}
+	return &benchServer{name: "geth", node: node, format: mailformat.FormatGeth, busy: busy}
 }
 
 func benchCatchUpSession(b *testing.B, server *benchServer, n int) {
@@ -326,7 +327,7 @@ func benchServe(b *testing.B, server *benchServer, n int) {
 		topics = append(topics, codec.TopicFor(chat))
 	}
 	base := whisper.HistoryRequest{
-		Request: mailserver.Request{Lower: now - 3*3600, Upper: now + 60, Bloom: codec.Bloom(topics...), Limit: pageLimit},
+		Request: mailformat.Request{Lower: now - 3*3600, Upper: now + 60, Bloom: codec.Bloom(topics...), Limit: pageLimit},
 		Format:  server.format,
 		SymKey:  codec.SymKeyFromPassword(DefaultMailserverPassword),
 		Timeout: benchWait,
@@ -376,7 +377,7 @@ func serverRate(b *testing.B, server *benchServer, n int) {
 	busy, sent := server.busy.read()
 	// Each page of hush's (and status-go's) server starts with the last
 	// envelope of the page before: PROTOCOL.md §4.4.
-	if server.format == mailserver.FormatStatus && (sent < n || sent > n+n/pageLimit) {
+	if server.format == mailformat.FormatStatus && (sent < n || sent > n+n/pageLimit) {
 		b.Fatalf("%s server counted %d envelopes sent, want %d and one repeat per page", server.name, sent, n)
 	}
 	b.ReportMetric(float64(n)/busy.Seconds(), "serve-env/s")

@@ -18,6 +18,7 @@ import (
 	"hush/codec"
 	"hush/store"
 	"hush/whisper"
+	"hush/whisper/mailformat"
 	"hush/whisper/mailserver"
 )
 
@@ -36,7 +37,7 @@ func TestCatchUpAfterMailserverReconnect(t *testing.T) {
 			logs.dump(t)
 		}
 	})
-	viaProxy := Mailserver{Node: proxy.enode(), Format: mailserver.FormatStatus}
+	viaProxy := Mailserver{Node: proxy.enode(), Format: mailformat.FormatStatus}
 	b := newClient(t, clientOptions{peers: []*enode.Node{proxy.enode()}, mailservers: []Mailserver{viaProxy}, logger: slog.New(logs)})
 	waitPeers(t, 1, a, b)
 	for _, c := range []*client{a, b} {
@@ -373,7 +374,7 @@ func (h *hostileServer) DeliverMail(peer *whisperv6.Peer, req *whisperv6.Envelop
 	var bloom []byte
 	if msg, err := req.OpenSymmetric(codec.SymKeyFromPassword(DefaultMailserverPassword)); err != nil || !msg.ValidateAndParse() {
 		h.t.Errorf("hostile server cannot open a request: %v", err)
-	} else if r, _, err := mailserver.DecodeRequest(msg.Payload); err != nil {
+	} else if r, _, err := mailformat.DecodeRequest(msg.Payload); err != nil {
 		h.t.Errorf("hostile server: %v", err)
 	} else {
 		bloom = r.Bloom
@@ -398,7 +399,7 @@ func (h *hostileServer) DeliverMail(peer *whisperv6.Peer, req *whisperv6.Envelop
 			h.behaviour(h, peerID, id)
 			return
 		}
-		h.node.SendCompletion(peerID, mailserver.EncodeCompletion(mailserver.Completion{RequestID: id}))
+		h.node.SendCompletion(peerID, mailformat.EncodeCompletion(mailformat.Completion{RequestID: id}))
 	}()
 }
 
@@ -430,7 +431,7 @@ func TestCatchUpHostileMailserver(t *testing.T) {
 			tn.retryFirst = time.Hour // one catch-up per test
 		}
 	}
-	cursor := func(i int) []byte { c := make([]byte, mailserver.CursorLength); c[0] = byte(i); c[35] = 1; return c }
+	cursor := func(i int) []byte { c := make([]byte, mailformat.CursorLength); c[0] = byte(i); c[35] = 1; return c }
 	for _, tc := range []struct {
 		name      string
 		behaviour func(t *testing.T) func(h *hostileServer, peer []byte, id [32]byte)
@@ -443,14 +444,14 @@ func TestCatchUpHostileMailserver(t *testing.T) {
 		{"repeating cursor", func(t *testing.T) func(*hostileServer, []byte, [32]byte) {
 			return func(h *hostileServer, peer []byte, id [32]byte) {
 				h.node.SendDirect(peer, h.junk(t))
-				h.node.SendCompletion(peer, mailserver.EncodeCompletion(mailserver.Completion{RequestID: id, Cursor: cursor(7)}))
+				h.node.SendCompletion(peer, mailformat.EncodeCompletion(mailformat.Completion{RequestID: id, Cursor: cursor(7)}))
 			}
 		}, 100, "cursor it had sent before", 15 * time.Second},
 		{"endless pages", func(t *testing.T) func(*hostileServer, []byte, [32]byte) {
 			var page atomic.Int64
 			return func(h *hostileServer, peer []byte, id [32]byte) {
 				h.node.SendDirect(peer, h.junk(t))
-				h.node.SendCompletion(peer, mailserver.EncodeCompletion(mailserver.Completion{RequestID: id, Cursor: cursor(int(page.Add(1)))}))
+				h.node.SendCompletion(peer, mailformat.EncodeCompletion(mailformat.Completion{RequestID: id, Cursor: cursor(int(page.Add(1)))}))
 			}
 		}, 100, "too many pages", 15 * time.Second},
 		{"trickle", func(t *testing.T) func(*hostileServer, []byte, [32]byte) {
@@ -470,7 +471,7 @@ func TestCatchUpHostileMailserver(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHostileServer(t, tc.hostile, tc.behaviour(t))
-			ms := Mailserver{Node: h.node.Enode(), Format: mailserver.FormatStatus}
+			ms := Mailserver{Node: h.node.Enode(), Format: mailformat.FormatStatus}
 			b := newClient(t, clientOptions{peers: []*enode.Node{h.node.Enode()}})
 			if _, err := b.mgr.JoinPublic("status"); err != nil {
 				t.Fatal(err)
@@ -564,7 +565,7 @@ func (d *denseServer) DeliverMail(peer *whisperv6.Peer, env *whisperv6.Envelope)
 		d.t.Errorf("dense server cannot open a request: %v", err)
 		return
 	}
-	req, _, err := mailserver.DecodeRequest(msg.Payload)
+	req, _, err := mailformat.DecodeRequest(msg.Payload)
 	if err != nil {
 		d.t.Errorf("dense server: %v", err)
 		return
@@ -583,12 +584,12 @@ func (d *denseServer) DeliverMail(peer *whisperv6.Peer, env *whisperv6.Envelope)
 		case <-d.quit:
 			return
 		}
-		c := mailserver.Completion{RequestID: id}
+		c := mailformat.Completion{RequestID: id}
 		if page+1 < pages {
-			c.Cursor = make([]byte, mailserver.CursorLength)
+			c.Cursor = make([]byte, mailformat.CursorLength)
 			c.Cursor[0] = byte(page + 1)
 		}
-		d.node.SendCompletion(peerID, mailserver.EncodeCompletion(c))
+		d.node.SendCompletion(peerID, mailformat.EncodeCompletion(c))
 	}()
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/ethereum/go-ethereum/p2p/enode"
 
 	"hush/whisper"
+	"hush/whisper/mailformat"
 	"hush/whisper/mailserver"
 )
 
@@ -47,7 +48,7 @@ func newLaterRelay(t *testing.T) *laterRelay {
 }
 
 func (r *laterRelay) mailserver() Mailserver {
-	return Mailserver{Node: r.node, Format: mailserver.FormatStatus}
+	return Mailserver{Node: r.node, Format: mailformat.FormatStatus}
 }
 
 // start runs the relay with its mailserver, archiving into SQLite.

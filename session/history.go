@@ -12,7 +12,7 @@ import (
 	"github.com/ethereum/go-ethereum/p2p/enode"
 
 	"hush/whisper"
-	"hush/whisper/mailserver"
+	"hush/whisper/mailformat"
 )
 
 const (
@@ -69,7 +69,7 @@ const (
 // Mailserver is a history server we may ask.
 type Mailserver struct {
 	Node   *enode.Node
-	Format mailserver.Format
+	Format mailformat.Format
 }
 
 // ParseMailserver reads an enode URL; "?format=geth" selects geth's
@@ -85,12 +85,12 @@ func ParseMailserver(raw string) (Mailserver, error) {
 	if err != nil {
 		return Mailserver{}, fmt.Errorf("mailserver %q: %w", raw, err)
 	}
-	ms := Mailserver{Format: mailserver.FormatStatus}
+	ms := Mailserver{Format: mailformat.FormatStatus}
 	q := u.Query()
 	switch f := q.Get("format"); f {
 	case "", "status":
 	case "geth":
-		ms.Format = mailserver.FormatGeth
+		ms.Format = mailformat.FormatGeth
 	default:
 		return Mailserver{}, fmt.Errorf("mailserver %q: format %q: want status or geth", raw, f)
 	}

@@ -21,6 +21,7 @@ import (
 	"hush/codec"
 	"hush/store"
 	"hush/whisper"
+	"hush/whisper/mailformat"
 	"hush/whisper/mailserver"
 )
 
@@ -60,7 +61,7 @@ func runMailserver(t *testing.T, node *whisper.Node, cfg mailserver.Config) *mai
 }
 
 func (ms *mailserverNode) mailserver() Mailserver {
-	return Mailserver{Node: ms.node.Enode(), Format: mailserver.FormatStatus}
+	return Mailserver{Node: ms.node.Enode(), Format: mailformat.FormatStatus}
 }
 
 // archived waits until the mailserver holds at least n envelopes.
@@ -257,11 +258,11 @@ func TestHistoryWrongPasswordRefused(t *testing.T) {
 func TestParseMailserver(t *testing.T) {
 	key, _ := crypto.GenerateKey()
 	base := enode.NewV4(&key.PublicKey, []byte{127, 0, 0, 1}, 30303, 30303).URLv4()
-	for raw, want := range map[string]mailserver.Format{
-		base:                               mailserver.FormatStatus,
-		base + "?format=geth":              mailserver.FormatGeth,
-		base + "?discport=0?format=geth":   mailserver.FormatGeth,
-		base + "?format=status&discport=0": mailserver.FormatStatus,
+	for raw, want := range map[string]mailformat.Format{
+		base:                               mailformat.FormatStatus,
+		base + "?format=geth":              mailformat.FormatGeth,
+		base + "?discport=0?format=geth":   mailformat.FormatGeth,
+		base + "?format=status&discport=0": mailformat.FormatStatus,
 	} {
 		ms, err := ParseMailserver(raw)
 		if err != nil || ms.Format != want || ms.Node.ID() != enode.PubkeyToIDV4(&key.PublicKey) {

@@ -13,6 +13,7 @@ import (
 	"hush/codec"
 	"hush/store"
 	"hush/whisper"
+	"hush/whisper/mailformat"
 	"hush/whisper/mailserver"
 )
 
@@ -42,7 +43,7 @@ func BenchmarkReconnectCatchUp(b *testing.B) {
 func benchReconnect(b *testing.B, n int) {
 	archive, server := newBenchMailserver(b)
 	proxy := newTCPProxy(b, server.Enode())
-	via := Mailserver{Node: proxy.enode(), Format: mailserver.FormatStatus}
+	via := Mailserver{Node: proxy.enode(), Format: mailformat.FormatStatus}
 
 	var mu sync.Mutex
 	shown := map[string]time.Time{} // text → when its MessagesAdded was read
@@ -198,7 +199,7 @@ func (bn *benchBareNode) fetch(b *testing.B, chat string, from time.Time, want [
 		missing[m.hash] = true
 	}
 	lower, upper := span{from.Unix(), time.Now().Unix()}.bounds()
-	req := whisper.HistoryRequest{Request: mailserver.Request{Lower: lower, Upper: upper, Bloom: codec.Bloom(topic), Limit: pageLimit}}
+	req := whisper.HistoryRequest{Request: mailformat.Request{Lower: lower, Upper: upper, Bloom: codec.Bloom(topic), Limit: pageLimit}}
 	done := make(chan time.Time, 1)
 	stop := make(chan struct{})
 	defer close(stop)

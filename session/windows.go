@@ -5,7 +5,7 @@ import (
 	"math"
 	"time"
 
-	"hush/whisper/mailserver"
+	"hush/whisper/mailformat"
 )
 
 // span is a range of send times in whole unix seconds, both ends included.
@@ -71,7 +71,7 @@ func rangeRefused(err error) (time.Duration, bool) {
 	if err == nil {
 		return 0, false
 	}
-	return mailserver.IsRangeTooLong(err.Error())
+	return mailformat.IsRangeTooLong(err.Error())
 }
 
 // narrower is the range limit to try after a refusal at current that named

@@ -3,18 +3,13 @@ package whisper
 import (
 	"fmt"
 
-	"hush/whisper/mailserver"
-
 	"github.com/ethereum/go-ethereum/p2p"
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
 )
 
-// A Node is how `hush serve`'s mailserver reaches its peers.
-var _ mailserver.Sender = (*Node)(nil)
-
 // SendDirect sends env to a connected peer with code 127 (one envelope per
 // message: stock whisperv6 drops a peer that sends a list). It is the
-// mailserver's way to deliver history.
+// mailserver's way to deliver history (a Node is the server's Sender).
 func (n *Node) SendDirect(peerID []byte, env *whisperv6.Envelope) error {
 	if env == nil {
 		return fmt.Errorf("send direct envelope: nil envelope")
@@ -30,7 +25,7 @@ func (n *Node) SendDirect(peerID []byte, env *whisperv6.Envelope) error {
 }
 
 // SendCompletion sends a code-125 reply (payload as built by
-// mailserver.EncodeCompletion) to a connected peer, as an RLP byte string.
+// mailformat.EncodeCompletion) to a connected peer, as an RLP byte string.
 func (n *Node) SendCompletion(peerID []byte, payload []byte) error {
 	l, err := n.linkByBytes(peerID)
 	if err != nil {

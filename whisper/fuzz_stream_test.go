@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"hush/whisper/mailserver"
+	"hush/whisper/mailformat"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -284,30 +284,30 @@ func FuzzReadStatus(f *testing.F) {
 func FuzzReadCompletion(f *testing.F) {
 	fn := newFuzzNode(f)
 	id := [32]byte{7}
-	for _, c := range []mailserver.Completion{
+	for _, c := range []mailformat.Completion{
 		{RequestID: id},
-		{RequestID: id, LastEnvelope: [32]byte{4}, Cursor: make([]byte, mailserver.CursorLength)},
+		{RequestID: id, LastEnvelope: [32]byte{4}, Cursor: make([]byte, mailformat.CursorLength)},
 		{RequestID: id, Err: "time range too long: 604880s, at most 604800s"},
 		{RequestID: [32]byte{8}},
 	} {
-		f.Add(encodeRLP(f, mailserver.EncodeCompletion(c)))
+		f.Add(encodeRLP(f, mailformat.EncodeCompletion(c)))
 	}
 	f.Add(encodeRLP(f, []byte("ERROR=")))
 	f.Add(encodeRLP(f, []any{id[:]}))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		ic := fn.interceptor()
-		req := &pendingRequest{id: id, activity: make(chan struct{}, 1), done: make(chan mailserver.Completion, 1)}
+		req := &pendingRequest{id: id, activity: make(chan struct{}, 1), done: make(chan mailformat.Completion, 1)}
 		ic.link.begin(req)
 		if err := ic.readCompletion(message(codeCompletion, body)); err != nil {
 			t.Fatal(err)
 		}
 		var (
 			raw  []byte
-			want mailserver.Completion
+			want mailformat.Completion
 			ok   bool
 		)
 		if rlp.DecodeBytes(body, &raw) == nil {
-			c, err := mailserver.DecodeCompletion(raw)
+			c, err := mailformat.DecodeCompletion(raw)
 			want, ok = c, err == nil && c.RequestID == id
 		}
 		select {

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"hush/whisper/mailserver"
+	"hush/whisper/mailformat"
 
 	gethmail "github.com/ethereum/go-ethereum/whisper/mailserver"
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
@@ -60,8 +60,8 @@ func TestGethMailServerReturnsArchivedEnvelopes(t *testing.T) {
 
 	now := uint32(time.Now().Unix())
 	req := HistoryRequest{
-		Request: mailserver.Request{Lower: now - 300, Upper: now + 60, Bloom: whisperv6.TopicToBloom(whisperv6.TopicType(topic))},
-		Format:  mailserver.FormatGeth,
+		Request: mailformat.Request{Lower: now - 300, Upper: now + 60, Bloom: whisperv6.TopicToBloom(whisperv6.TopicType(topic))},
+		Format:  mailformat.FormatGeth,
 		PoW:     serverPoW,
 		Quiet:   quietPeriod,
 		Timeout: waitTimeout,

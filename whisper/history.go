@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"hush/whisper/mailserver"
+	"hush/whisper/mailformat"
 
 	"github.com/ethereum/go-ethereum/p2p"
 	"github.com/ethereum/go-ethereum/p2p/enode"
@@ -27,8 +27,8 @@ var ErrRequestTimeout = errors.New("mailserver did not answer in time")
 
 // HistoryRequest asks a mailserver for one page of archived envelopes.
 type HistoryRequest struct {
-	mailserver.Request
-	Format  mailserver.Format
+	mailformat.Request
+	Format  mailformat.Format
 	SymKey  []byte        // mailserver password key; nil → key of OfflineInboxPassword
 	PoW     float64       // PoW of the request envelope; 0 → DefaultRequestPoW (never below the node's MinPoW)
 	Timeout time.Duration // longest silence: the page fails when nothing (envelope or completion) arrives for this long; 0 → DefaultHistoryTimeout
@@ -57,8 +57,8 @@ func (n *Node) RequestHistory(ctx context.Context, peer enode.ID, req HistoryReq
 	if l == nil {
 		return HistoryPage{}, fmt.Errorf("request history: %w: %s", ErrNotConnected, peer.TerminalString())
 	}
-	if len(req.Bloom) != mailserver.BloomLength {
-		return HistoryPage{}, fmt.Errorf("request history: bloom is %d bytes, want %d", len(req.Bloom), mailserver.BloomLength)
+	if len(req.Bloom) != mailformat.BloomLength {
+		return HistoryPage{}, fmt.Errorf("request history: bloom is %d bytes, want %d", len(req.Bloom), mailformat.BloomLength)
 	}
 	if req.Timeout <= 0 {
 		req.Timeout = DefaultHistoryTimeout
@@ -95,7 +95,7 @@ func (n *Node) RequestHistory(ctx context.Context, peer enode.ID, req HistoryReq
 		Topic:    whisperv6.TopicType{},
 		WorkTime: requestSealTime,
 		PoW:      req.PoW,
-		Payload:  mailserver.EncodeRequest(req.Request, req.Format),
+		Payload:  mailformat.EncodeRequest(req.Request, req.Format),
 	})
 	if err != nil {
 		return HistoryPage{}, fmt.Errorf("request history: %w", err)
@@ -115,7 +115,7 @@ func (n *Node) RequestHistory(ctx context.Context, peer enode.ID, req HistoryReq
 	pr := &pendingRequest{
 		id:       page.RequestID,
 		activity: make(chan struct{}, 1),
-		done:     make(chan mailserver.Completion, 1),
+		done:     make(chan mailformat.Completion, 1),
 	}
 	l.begin(pr)
 	// whisperv6's RequestHistoricMessages would do the same and also set
@@ -131,7 +131,7 @@ func (n *Node) RequestHistory(ctx context.Context, peer enode.ID, req HistoryReq
 	defer idle.Stop()
 	var quiet <-chan time.Time
 	var quietTimer *time.Timer
-	if req.Format == mailserver.FormatGeth {
+	if req.Format == mailformat.FormatGeth {
 		quietTimer = time.NewTimer(req.Quiet)
 		defer quietTimer.Stop()
 		quiet = quietTimer.C

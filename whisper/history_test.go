@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"hush/whisper/mailserver"
+	"hush/whisper/mailformat"
 
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/p2p/enode"
@@ -67,8 +67,8 @@ func TestRequestHistoryFollowsTheCursor(t *testing.T) {
 
 	bloom := whisperv6.TopicToBloom(whisperv6.TopicType(topic))
 	req := HistoryRequest{
-		Request: mailserver.Request{Lower: base - 60, Upper: base + 60, Bloom: bloom, Limit: 2},
-		Format:  mailserver.FormatStatus,
+		Request: mailformat.Request{Lower: base - 60, Upper: base + 60, Bloom: bloom, Limit: 2},
+		Format:  mailformat.FormatStatus,
 		Timeout: waitTimeout,
 	}
 	var pages []HistoryPage
@@ -96,7 +96,7 @@ func TestRequestHistoryFollowsTheCursor(t *testing.T) {
 		if p.LastEnvelope != wantLast[i].Hash() {
 			t.Errorf("page %d: last envelope %x, want %x", i, p.LastEnvelope, wantLast[i].Hash())
 		}
-		if (i < 2) != (len(p.Cursor) == mailserver.CursorLength) {
+		if (i < 2) != (len(p.Cursor) == mailformat.CursorLength) {
 			t.Errorf("page %d: cursor %x", i, p.Cursor)
 		}
 	}
@@ -113,7 +113,7 @@ func TestRequestHistoryFollowsTheCursor(t *testing.T) {
 		if r.id != pages[i].RequestID {
 			t.Errorf("request %d: id %x, page says %x", i, r.id, pages[i].RequestID)
 		}
-		if !r.signed || r.format != mailserver.FormatStatus || r.req.Limit != 2 || !bytes.Equal(r.req.Bloom, bloom) ||
+		if !r.signed || r.format != mailformat.FormatStatus || r.req.Limit != 2 || !bytes.Equal(r.req.Bloom, bloom) ||
 			r.req.Lower != base-60 || r.req.Upper != base+60 || r.req.Batch {
 			t.Errorf("request %d decoded as %+v (signed %v, format %v)", i, r.req, r.signed, r.format)
 		}
@@ -145,7 +145,7 @@ func TestRequestHistoryReportsAnErrorReply(t *testing.T) {
 	ms := newTestMailServer(answerError, nil)
 	server, client := historyPair(t, ms)
 	page, err := client.RequestHistory(context.Background(), server.Enode().ID(), HistoryRequest{
-		Request: mailserver.Request{Lower: 1, Upper: 2, Bloom: whisperv6.MakeFullNodeBloom()},
+		Request: mailformat.Request{Lower: 1, Upper: 2, Bloom: whisperv6.MakeFullNodeBloom()},
 		Timeout: waitTimeout,
 	})
 	if err == nil || !strings.Contains(err.Error(), "rate limit exceeded") {
@@ -165,7 +165,7 @@ func TestRequestHistoryTimesOutWhenTheServerIsSilent(t *testing.T) {
 	server, client := historyPair(t, ms)
 	start := time.Now()
 	_, err := client.RequestHistory(context.Background(), server.Enode().ID(), HistoryRequest{
-		Request: mailserver.Request{Lower: 1, Upper: 2, Bloom: whisperv6.MakeFullNodeBloom()},
+		Request: mailformat.Request{Lower: 1, Upper: 2, Bloom: whisperv6.MakeFullNodeBloom()},
 		Timeout: 300 * time.Millisecond,
 	})
 	if !errors.Is(err, ErrRequestTimeout) {
@@ -180,7 +180,7 @@ func TestRequestHistoryTimesOutWhenTheServerIsSilent(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err = client.RequestHistory(ctx, server.Enode().ID(), HistoryRequest{
-		Request: mailserver.Request{Lower: 1, Upper: 2, Bloom: whisperv6.MakeFullNodeBloom()},
+		Request: mailformat.Request{Lower: 1, Upper: 2, Bloom: whisperv6.MakeFullNodeBloom()},
 	})
 	if !errors.Is(err, context.Canceled) || errors.Is(err, ErrRequestTimeout) {
 		t.Errorf("cancelled request: err = %v, want context.Canceled", err)
@@ -197,8 +197,8 @@ func TestRequestHistoryGethFormatEndsAfterAQuietPeriod(t *testing.T) {
 		t.Fatal(err)
 	}
 	page, err := client.RequestHistory(context.Background(), server.Enode().ID(), HistoryRequest{
-		Request: mailserver.Request{Lower: base - 60, Upper: base + 60, Bloom: whisperv6.TopicToBloom(whisperv6.TopicType(topic)), Limit: 100},
-		Format:  mailserver.FormatGeth,
+		Request: mailformat.Request{Lower: base - 60, Upper: base + 60, Bloom: whisperv6.TopicToBloom(whisperv6.TopicType(topic)), Limit: 100},
+		Format:  mailformat.FormatGeth,
 		Quiet:   quietPeriod,
 		Timeout: waitTimeout,
 	})
@@ -209,7 +209,7 @@ func TestRequestHistoryGethFormatEndsAfterAQuietPeriod(t *testing.T) {
 		t.Errorf("page = %+v, want 3 envelopes, no cursor, last %x", page, ms.envelopes[2].Hash())
 	}
 	seen, _ := ms.seen()
-	if len(seen) != 1 || seen[0].format != mailserver.FormatGeth {
+	if len(seen) != 1 || seen[0].format != mailformat.FormatGeth {
 		t.Fatalf("server saw %+v, want one geth-format request", seen)
 	}
 	in := &inbox{node: client}
@@ -236,8 +236,8 @@ func TestRequestHistoryTimeoutBoundsSilenceNotLength(t *testing.T) {
 	}
 	start := time.Now()
 	page, err := client.RequestHistory(context.Background(), server.Enode().ID(), HistoryRequest{
-		Request: mailserver.Request{Lower: base - 60, Upper: base + 60, Bloom: whisperv6.TopicToBloom(whisperv6.TopicType(topic)), Limit: 100},
-		Format:  mailserver.FormatGeth,
+		Request: mailformat.Request{Lower: base - 60, Upper: base + 60, Bloom: whisperv6.TopicToBloom(whisperv6.TopicType(topic)), Limit: 100},
+		Format:  mailformat.FormatGeth,
 		Quiet:   5 * time.Second,
 		Timeout: 6 * time.Second,
 	})
@@ -263,7 +263,7 @@ func TestBatchedDirectEnvelopesAreSplitAndHostileOnesDropped(t *testing.T) {
 		t.Fatal(err)
 	}
 	page, err := client.RequestHistory(context.Background(), server.Enode().ID(), HistoryRequest{
-		Request: mailserver.Request{Lower: base - 60, Upper: base + 60, Bloom: whisperv6.TopicToBloom(whisperv6.TopicType(topic))},
+		Request: mailformat.Request{Lower: base - 60, Upper: base + 60, Bloom: whisperv6.TopicToBloom(whisperv6.TopicType(topic))},
 		Timeout: waitTimeout,
 	})
 	if err != nil {
@@ -314,7 +314,7 @@ func TestDirectEnvelopesFromAPeerWeDidNotAskAreDropped(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Completions nobody waits for, and a malformed one, are ignored too.
-	if err := b.SendCompletion(aID[:], mailserver.EncodeCompletion(mailserver.Completion{RequestID: [32]byte{1}})); err != nil {
+	if err := b.SendCompletion(aID[:], mailformat.EncodeCompletion(mailformat.Completion{RequestID: [32]byte{1}})); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.SendCompletion(aID[:], []byte("short")); err != nil {

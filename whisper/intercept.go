@@ -5,7 +5,7 @@ import (
 	"io"
 	"time"
 
-	"hush/whisper/mailserver"
+	"hush/whisper/mailformat"
 
 	"github.com/ethereum/go-ethereum/p2p"
 	"github.com/ethereum/go-ethereum/rlp"
@@ -106,7 +106,7 @@ func (ic *interceptor) readCompletion(msg p2p.Msg) error {
 	if err := rlp.DecodeBytes(body, &raw); err != nil {
 		return ic.drop("malformed mailserver completion", "err", err)
 	}
-	c, err := mailserver.DecodeCompletion(raw)
+	c, err := mailformat.DecodeCompletion(raw)
 	if err != nil {
 		return ic.drop("malformed mailserver completion", "err", err)
 	}

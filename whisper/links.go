@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"hush/whisper/mailserver"
+	"hush/whisper/mailformat"
 
 	"github.com/ethereum/go-ethereum/p2p"
 	"github.com/ethereum/go-ethereum/p2p/enode"
@@ -37,7 +37,7 @@ type link struct {
 type pendingRequest struct {
 	id       [32]byte
 	activity chan struct{}              // a direct envelope came in (cap 1)
-	done     chan mailserver.Completion // the completion came in (cap 1)
+	done     chan mailformat.Completion // the completion came in (cap 1)
 
 	// Guarded by link.mu.
 	accepted   int       // direct envelopes counted for this page
@@ -133,7 +133,7 @@ func (l *link) acceptDirect(hash [32]byte, now time.Time) bool {
 }
 
 // deliverCompletion hands c to the request it answers; false if none.
-func (l *link) deliverCompletion(c mailserver.Completion) bool {
+func (l *link) deliverCompletion(c mailformat.Completion) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	r := l.req

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"hush/whisper/mailserver"
+	"hush/whisper/mailformat"
 
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/p2p"
@@ -224,7 +224,7 @@ func TestGossipFromTwoPeersIsOpenedOnce(t *testing.T) {
 // with its completion, a geth-format one after a quiet period.
 func TestHistoryPageIsOnReceivedWhenRequestHistoryReturns(t *testing.T) {
 	t.Parallel()
-	for _, format := range []mailserver.Format{mailserver.FormatStatus, mailserver.FormatGeth} {
+	for _, format := range []mailformat.Format{mailformat.FormatStatus, mailformat.FormatGeth} {
 		t.Run(format.String(), func(t *testing.T) {
 			t.Parallel()
 			const count = 300
@@ -236,7 +236,7 @@ func TestHistoryPageIsOnReceivedWhenRequestHistoryReturns(t *testing.T) {
 				t.Fatal(err)
 			}
 			page, err := client.RequestHistory(context.Background(), server.Enode().ID(), HistoryRequest{
-				Request: mailserver.Request{Lower: base - 60, Upper: base + count + 60, Bloom: whisperv6.TopicToBloom(whisperv6.TopicType(topic)), Limit: count},
+				Request: mailformat.Request{Lower: base - 60, Upper: base + count + 60, Bloom: whisperv6.TopicToBloom(whisperv6.TopicType(topic)), Limit: count},
 				Format:  format,
 				Quiet:   quietPeriod,
 				Timeout: waitTimeout,
@@ -305,8 +305,8 @@ func TestHistoryPageWaitsForASlowReader(t *testing.T) {
 	defer func() { close(stop); <-done }()
 
 	page, err := client.RequestHistory(context.Background(), server.Enode().ID(), HistoryRequest{
-		Request: mailserver.Request{Lower: base - 60, Upper: base + uint32(count) + 60, Bloom: whisperv6.TopicToBloom(whisperv6.TopicType(topic)), Limit: uint32(count)},
-		Format:  mailserver.FormatStatus,
+		Request: mailformat.Request{Lower: base - 60, Upper: base + uint32(count) + 60, Bloom: whisperv6.TopicToBloom(whisperv6.TopicType(topic)), Limit: uint32(count)},
+		Format:  mailformat.FormatStatus,
 		Timeout: waitTimeout,
 	})
 	if err != nil {

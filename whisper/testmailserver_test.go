@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"hush/codec"
+	"hush/whisper/mailformat"
 	"hush/whisper/mailserver"
 
 	"github.com/ethereum/go-ethereum/p2p"
@@ -28,8 +29,8 @@ const (
 // receivedRequest is what the test mailserver made of a request.
 type receivedRequest struct {
 	id     [32]byte
-	req    mailserver.Request
-	format mailserver.Format
+	req    mailformat.Request
+	format mailformat.Format
 	signed bool
 }
 
@@ -80,7 +81,7 @@ func (s *testMailServer) answer(peerID []byte, request *whisperv6.Envelope) erro
 	if msg == nil {
 		return fmt.Errorf("cannot open request %x", request.Hash())
 	}
-	req, format, err := mailserver.DecodeRequest(msg.Payload)
+	req, format, err := mailformat.DecodeRequest(msg.Payload)
 	if err != nil {
 		return err
 	}
@@ -93,7 +94,7 @@ func (s *testMailServer) answer(peerID []byte, request *whisperv6.Envelope) erro
 	case answerSilent:
 		return nil
 	case answerError:
-		return s.node.SendCompletion(peerID, mailserver.EncodeCompletion(mailserver.Completion{RequestID: id, Err: "rate limit exceeded"}))
+		return s.node.SendCompletion(peerID, mailformat.EncodeCompletion(mailformat.Completion{RequestID: id, Err: "rate limit exceeded"}))
 	}
 
 	for _, e := range s.extra {
@@ -120,19 +121,19 @@ func (s *testMailServer) answer(peerID []byte, request *whisperv6.Envelope) erro
 			}
 		}
 	}
-	if format == mailserver.FormatGeth {
+	if format == mailformat.FormatGeth {
 		return nil // geth's mailserver sends no completion
 	}
-	c := mailserver.Completion{RequestID: id, Cursor: cursor}
+	c := mailformat.Completion{RequestID: id, Cursor: cursor}
 	if len(page) > 0 {
 		c.LastEnvelope = page[len(page)-1].Hash()
 	}
-	return s.node.SendCompletion(peerID, mailserver.EncodeCompletion(c))
+	return s.node.SendCompletion(peerID, mailformat.EncodeCompletion(c))
 }
 
 // page selects matching envelopes from the cursor on, up to the limit; the
 // cursor returned is the key of the first envelope left over.
-func (s *testMailServer) page(req mailserver.Request) ([]*whisperv6.Envelope, []byte) {
+func (s *testMailServer) page(req mailformat.Request) ([]*whisperv6.Envelope, []byte) {
 	limit := int(req.Limit)
 	if limit == 0 {
 		limit = 2000
@@ -144,11 +145,11 @@ func (s *testMailServer) page(req mailserver.Request) ([]*whisperv6.Envelope, []
 		if sent < req.Lower || sent > req.Upper || !mailserver.BloomMatch(req.Bloom, e.Bloom()) {
 			continue
 		}
-		if req.Cursor != nil && bytes.Compare(key[:mailserver.CursorLength], req.Cursor) < 0 {
+		if req.Cursor != nil && bytes.Compare(key[:mailformat.CursorLength], req.Cursor) < 0 {
 			continue
 		}
 		if len(page) == limit {
-			return page, key[:mailserver.CursorLength]
+			return page, key[:mailformat.CursorLength]
 		}
 		page = append(page, e)
 	}

@@ -1,12 +1,12 @@
-// Package mailserver owns hush's side of Whisper offline messaging
-// (codes 125/126/127 inside shh/6): the payload formats of history
-// requests and completion replies, the archive key layout, and the Server
-// behind `hush serve` that archives every envelope the node sees and
-// answers history requests from peers.
+// Package mailserver owns the server side of Whisper offline messaging
+// (codes 125/126/127 inside shh/6): the archive key layout (Key,
+// BloomMatch) and the Server behind `hush serve` that archives every
+// envelope the node sees and answers history requests from peers.
 //
-// The codecs (Request, Completion, Key, BloomMatch, IsRangeTooLong) are
-// shared with the client side in package whisper; the Server plugs into
-// whisperv6 as its MailServer and reaches peers through a Sender.
+// The wire formats it reads and writes (requests, cursors, completions)
+// live in package mailformat, which the client side shares; no client code
+// imports this package. The Server plugs into whisperv6 as its MailServer
+// and reaches peers through a Sender.
 //
 // Requests come from any peer and are treated as hostile. A request is
 // refused, with an ERROR= completion, when its envelope's proof of work is

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"hush/whisper/mailformat"
+
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/rlp"
@@ -139,7 +141,7 @@ func (r *recordingSender) SendCompletion(peerID []byte, payload []byte) error {
 }
 
 // take returns and forgets what was sent to peer.
-func (r *recordingSender) take(peer string) (envelopes []common.Hash, completions []Completion, raw [][]byte) {
+func (r *recordingSender) take(peer string) (envelopes []common.Hash, completions []mailformat.Completion, raw [][]byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var rest []sent
@@ -151,7 +153,7 @@ func (r *recordingSender) take(peer string) (envelopes []common.Hash, completion
 			envelopes = append(envelopes, s.envelope)
 		default:
 			raw = append(raw, s.completion)
-			c, err := DecodeCompletion(s.completion)
+			c, err := mailformat.DecodeCompletion(s.completion)
 			if err != nil {
 				c.Err = "UNDECODABLE: " + err.Error()
 			}

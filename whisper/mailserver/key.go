@@ -1,29 +1,26 @@
 package mailserver
 
-import "encoding/binary"
+import "hush/whisper/mailformat"
 
-// KeyLength is the size of an archive key: BE32(sent) ‖ envelope hash ‖ topic.
-const KeyLength = 40
-
-// CursorLength is the size of a paging cursor: the first 36 bytes of a key.
-const CursorLength = 36
+// KeyLength is the size of an archive key: the cursor (BE32(sent) ‖
+// envelope hash, mailformat.Cursor) ‖ topic.
+const KeyLength = mailformat.CursorLength + 4
 
 // Key is the archive key of an envelope sent at sent (Expiry − TTL) with
 // the given hash and topic. Keys sort by send second, then hash, which is
-// the order requests are answered in.
+// the order requests are answered in; a key starts with the cursor that
+// names the envelope.
 func Key(sent uint32, hash [32]byte, topic [4]byte) []byte {
-	k := make([]byte, KeyLength)
-	binary.BigEndian.PutUint32(k[0:4], sent)
-	copy(k[4:36], hash[:])
-	copy(k[36:40], topic[:])
-	return k
+	k := make([]byte, 0, KeyLength)
+	k = append(k, mailformat.Cursor(sent, hash)...)
+	return append(k, topic[:]...)
 }
 
 // BloomMatch reports whether every bit set in sample is also set in
 // filter, the rule by which a request bloom selects an envelope topic's
 // bloom. Anything but two 64-byte blooms never matches.
 func BloomMatch(filter, sample []byte) bool {
-	if len(filter) != BloomLength || len(sample) != BloomLength {
+	if len(filter) != mailformat.BloomLength || len(sample) != mailformat.BloomLength {
 		return false
 	}
 	for i := range filter {

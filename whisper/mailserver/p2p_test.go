@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"hush/whisper/mailformat"
+
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/p2p"
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
@@ -151,7 +153,7 @@ func TestP2PRequestWithTTLZeroRefused(t *testing.T) {
 		m.server.Archive(chatEnvelope(t, "status", baseTime-100+uint32(i), fmt.Sprint(i)))
 	}
 	waitFor(t, "archive written", func() bool { return archive.count() == 20 })
-	payload := EncodeRequest(Request{Lower: baseTime - 3600, Upper: baseTime, Bloom: statusBloom()}, FormatStatus)
+	payload := mailformat.EncodeRequest(mailformat.Request{Lower: baseTime - 3600, Upper: baseTime, Bloom: statusBloom()}, mailformat.FormatStatus)
 
 	zero := sealRequest(t, key, m.client.key, payload)
 	zero.TTL = 0 // as the attacker sent it: its PoW is now 2^n / (size × 0)
@@ -184,7 +186,7 @@ func TestP2PRefusedFloodLog(t *testing.T) {
 	}
 	t.Parallel()
 	m := startP2PMailserver(t, Config{SymKey: symKeyFromPassword(t, "status-offline-inbox")}, newMemArchive())
-	payload := EncodeRequest(Request{Lower: baseTime - 3600, Upper: baseTime, Bloom: statusBloom()}, FormatStatus)
+	payload := mailformat.EncodeRequest(mailformat.Request{Lower: baseTime - 3600, Upper: baseTime, Bloom: statusBloom()}, mailformat.FormatStatus)
 	wrongKey := sealRequest(t, symKeyFromPassword(t, "wrong password"), m.client.key, payload)
 	ttl0 := sealRequest(t, m.server.cfg.SymKey, m.client.key, payload)
 	ttl0.TTL = 0

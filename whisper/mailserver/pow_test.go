@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"hush/whisper/mailformat"
+
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
 )
 
@@ -59,7 +61,7 @@ func TestRequestPoWRefusesDegenerateEnvelopes(t *testing.T) {
 func TestServeRefusesDegenerateTTL(t *testing.T) {
 	h := newHarness(t, Config{})
 	h.store(chatEnvelope(t, "status", baseTime-10, "secret history"))
-	payload := EncodeRequest(Request{Lower: baseTime - 60, Upper: baseTime, Bloom: statusBloom()}, FormatStatus)
+	payload := mailformat.EncodeRequest(mailformat.Request{Lower: baseTime - 60, Upper: baseTime, Bloom: statusBloom()}, mailformat.FormatStatus)
 	for _, ttl := range []uint32{0, maxRequestTTL + 1, math.MaxUint32} {
 		req := sealRequest(t, h.key, h.client, payload)
 		req.TTL = ttl

@@ -3,6 +3,8 @@ package mailserver
 import (
 	"fmt"
 
+	"hush/whisper/mailformat"
+
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
 )
 
@@ -12,17 +14,17 @@ import (
 // 127, and the completion names the last one and the cursor of the next
 // page. The range and page limits of peer requests apply; the rate limit
 // does not, as the caller already passed the RPC's access check.
-func (s *Server) Query(r Request, fn func(*whisperv6.Envelope) error) (Completion, error) {
-	if err := checkRequestFields(r); err != nil {
-		return Completion{}, fmt.Errorf("query archive: %w", err)
+func (s *Server) Query(r mailformat.Request, fn func(*whisperv6.Envelope) error) (mailformat.Completion, error) {
+	if err := mailformat.CheckRequest(r); err != nil {
+		return mailformat.Completion{}, fmt.Errorf("query archive: %w", err)
 	}
 	lower, upper, err := s.timeRange(r, s.cfg.Now())
 	if err != nil {
-		return Completion{}, fmt.Errorf("query archive: %w", err)
+		return mailformat.Completion{}, fmt.Errorf("query archive: %w", err)
 	}
 	p, err := s.sendPage(r, lower, upper, s.pageLimit(r.Limit), fn)
 	if err != nil {
-		return Completion{}, fmt.Errorf("query archive: %w", err)
+		return mailformat.Completion{}, fmt.Errorf("query archive: %w", err)
 	}
-	return Completion{LastEnvelope: p.last, Cursor: p.cursor}, nil
+	return mailformat.Completion{LastEnvelope: p.last, Cursor: p.cursor}, nil
 }

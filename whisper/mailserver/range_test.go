@@ -5,28 +5,30 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"hush/whisper/mailformat"
 )
 
 const week = uint32(DefaultMaxRange / time.Second)
 
 // A client's week-long window widened by drift margins is served; past the
 // tolerance the refusal names the span and the limit in the form clients
-// read back with IsRangeTooLong.
+// read back with mailformat.IsRangeTooLong.
 func TestServeRangeTolerance(t *testing.T) {
 	h := newHarness(t, Config{})
 	h.store(chatEnvelope(t, "status", baseTime-10, "recent"))
 	tolerance := uint32(RangeTolerance / time.Second)
 	for _, span := range []uint32{week, week + 80, week + tolerance} {
-		_, got, c := h.ask("peer-a", EncodeRequest(Request{Lower: baseTime - span, Upper: baseTime, Bloom: statusBloom()}, FormatStatus))
+		_, got, c := h.ask("peer-a", mailformat.EncodeRequest(mailformat.Request{Lower: baseTime - span, Upper: baseTime, Bloom: statusBloom()}, mailformat.FormatStatus))
 		if c.Err != "" || len(got) != 1 {
 			t.Fatalf("span %ds: %d envelopes, %q", span, len(got), c.Err)
 		}
 	}
 	span := week + tolerance + 1
-	req := sealRequest(t, h.key, h.client, EncodeRequest(Request{Lower: baseTime - span, Upper: baseTime, Bloom: statusBloom()}, FormatStatus))
+	req := sealRequest(t, h.key, h.client, mailformat.EncodeRequest(mailformat.Request{Lower: baseTime - span, Upper: baseTime, Bloom: statusBloom()}, mailformat.FormatStatus))
 	want := fmt.Sprintf("time range too long: %ds, at most %ds", span, week)
 	h.refused("peer-a", req, want)
-	if limit, ok := IsRangeTooLong("request history: mailserver refused request: " + want); !ok || limit != DefaultMaxRange {
+	if limit, ok := mailformat.IsRangeTooLong("request history: mailserver refused request: " + want); !ok || limit != DefaultMaxRange {
 		t.Fatalf("IsRangeTooLong(%q) = %v, %v", want, limit, ok)
 	}
 }
@@ -54,11 +56,11 @@ func TestServeAbsurdRanges(t *testing.T) {
 		h.clock.mu.Lock()
 		h.clock.now = now
 		h.clock.mu.Unlock()
-		req := sealRequest(t, h.key, h.client, EncodeRequest(Request{Lower: tc.lower, Upper: tc.upper, Bloom: statusBloom()}, FormatStatus))
+		req := sealRequest(t, h.key, h.client, mailformat.EncodeRequest(mailformat.Request{Lower: tc.lower, Upper: tc.upper, Bloom: statusBloom()}, mailformat.FormatStatus))
 		h.refused(fmt.Sprint("peer-", tc.lower, tc.upper), req, tc.want)
 	}
 	// Lower = Upper is one second, served.
-	_, _, c := h.ask("peer-a", EncodeRequest(Request{Lower: baseTime, Upper: baseTime, Bloom: statusBloom()}, FormatStatus))
+	_, _, c := h.ask("peer-a", mailformat.EncodeRequest(mailformat.Request{Lower: baseTime, Upper: baseTime, Bloom: statusBloom()}, mailformat.FormatStatus))
 	if c.Err != "" {
 		t.Fatalf("one-second range: %q", c.Err)
 	}
@@ -67,43 +69,8 @@ func TestServeAbsurdRanges(t *testing.T) {
 func TestServeMaxRangeOff(t *testing.T) {
 	h := newHarness(t, Config{MaxRange: -1})
 	h.store(chatEnvelope(t, "status", 1000, "very old"))
-	_, got, c := h.ask("peer-a", EncodeRequest(Request{Lower: 0, Upper: 0, Bloom: statusBloom()}, FormatStatus))
+	_, got, c := h.ask("peer-a", mailformat.EncodeRequest(mailformat.Request{Lower: 0, Upper: 0, Bloom: statusBloom()}, mailformat.FormatStatus))
 	if c.Err != "" || len(got) != 1 {
 		t.Fatalf("%d envelopes, %q", len(got), c.Err)
 	}
-}
-
-func TestIsRangeTooLong(t *testing.T) {
-	for _, tc := range []struct {
-		reason string
-		limit  time.Duration
-		ok     bool
-	}{
-		{"time range too long: 604880s, at most 604800s", 7 * 24 * time.Hour, true},
-		{"history: request history: mailserver refused request: time range too long: 90000s, at most 86400s", 24 * time.Hour, true},
-		{"time range too long: 604880s", 0, true},
-		{"time range too long: 604880s, at most s", 0, true},
-		{"time range too long: 604880s, at most 604800", 0, true},
-		{"time range too long: 604880s, at most 0s", 0, true},
-		{"time range too long: 1s, at most 99999999999999999999s", 0, true},
-		{"rate limited", 0, false},
-		{"invalid time range: lower 5 above upper 4", 0, false},
-		{"", 0, false},
-	} {
-		limit, ok := IsRangeTooLong(tc.reason)
-		if limit != tc.limit || ok != tc.ok {
-			t.Errorf("IsRangeTooLong(%q) = %v, %v; want %v, %v", tc.reason, limit, ok, tc.limit, tc.ok)
-		}
-	}
-}
-
-func FuzzIsRangeTooLong(f *testing.F) {
-	f.Add("time range too long: 604880s, at most 604800s")
-	f.Add("time range too long: at most 9s")
-	f.Fuzz(func(t *testing.T, reason string) {
-		limit, ok := IsRangeTooLong(reason)
-		if limit < 0 || (limit != 0 && !ok) {
-			t.Fatalf("IsRangeTooLong(%q) = %v, %v", reason, limit, ok)
-		}
-	})
 }

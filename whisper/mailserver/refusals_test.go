@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"hush/whisper/mailformat"
+
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
 )
 
@@ -18,7 +20,7 @@ func TestRefusedFloodLogSummarised(t *testing.T) {
 	var logged lockedBuffer
 	h := newHarness(t, Config{Logger: slog.New(slog.NewTextHandler(&logged, nil))})
 	h.store(chatEnvelope(t, "status", baseTime-10, "history"))
-	good := EncodeRequest(Request{Lower: baseTime - 60, Upper: baseTime, Bloom: statusBloom()}, FormatStatus)
+	good := mailformat.EncodeRequest(mailformat.Request{Lower: baseTime - 60, Upper: baseTime, Bloom: statusBloom()}, mailformat.FormatStatus)
 	ttl0 := sealRequest(t, h.key, h.client, good)
 	ttl0.TTL = 0
 	flood := map[string]*whisperv6.Envelope{

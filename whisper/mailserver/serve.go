@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"hush/whisper/mailformat"
+
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/rlp"
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
@@ -43,7 +45,7 @@ var (
 	errPayload      = errors.New("invalid request payload")
 	errRateLimited  = errors.New("rate limited")
 	errTimeRange    = errors.New("invalid time range")
-	errRangeTooLong = errors.New(rangeTooLongText)
+	errRangeTooLong = errors.New(mailformat.RangeTooLongText)
 	errBusy         = errors.New("previous request still being served")
 )
 
@@ -166,10 +168,10 @@ func (s *Server) serveThen(peerID []byte, req *whisperv6.Envelope, beforeReply f
 	}
 	// Geth clients ignore code 125, so it costs them nothing; hush and status
 	// clients need it, whichever payload format they asked with.
-	c := Completion{RequestID: requestID, LastEnvelope: page.last, Cursor: page.cursor}
+	c := mailformat.Completion{RequestID: requestID, LastEnvelope: page.last, Cursor: page.cursor}
 	s.issue(peerID, r, page.cursor)
 	beforeReply()
-	if err := s.sender.SendCompletion(peerID, EncodeCompletion(c)); err != nil {
+	if err := s.sender.SendCompletion(peerID, mailformat.EncodeCompletion(c)); err != nil {
 		log.Warn("send completion", "err", err)
 		return
 	}
@@ -187,7 +189,7 @@ type issued struct {
 
 // issue remembers the cursor handed to a peer for request r, so that its
 // request for the next page is known as a continuation. nil forgets it.
-func (s *Server) issue(peerID []byte, r Request, cursor []byte) {
+func (s *Server) issue(peerID []byte, r mailformat.Request, cursor []byte) {
 	id := string(peerID)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -206,7 +208,7 @@ func (s *Server) issue(peerID []byte, r Request, cursor []byte) {
 // peer; the cursor is used up. Each issued cursor lies past the one before,
 // so a chain of continuations walks its range once and ends; a replayed
 // cursor, or one moved to another range, is a fresh request.
-func (s *Server) continues(peerID []byte, r Request) bool {
+func (s *Server) continues(peerID []byte, r mailformat.Request) bool {
 	if len(r.Cursor) == 0 {
 		return false
 	}
@@ -267,31 +269,31 @@ func (s *Server) admit(peerID []byte, now time.Time) bool {
 
 // openRequest checks the request envelope's PoW, decrypts it with the
 // server key, requires a signature and decodes the payload.
-func (s *Server) openRequest(req *whisperv6.Envelope) (Request, Format, error) {
+func (s *Server) openRequest(req *whisperv6.Envelope) (mailformat.Request, mailformat.Format, error) {
 	if s.cfg.MinPoW > 0 {
 		if err := checkPoW(req, s.cfg.MinPoW); err != nil {
-			return Request{}, 0, err
+			return mailformat.Request{}, 0, err
 		}
 	}
 	msg, err := req.OpenSymmetric(s.cfg.SymKey)
 	if err != nil {
-		return Request{}, 0, fmt.Errorf("%w: %w", errDecrypt, err)
+		return mailformat.Request{}, 0, fmt.Errorf("%w: %w", errDecrypt, err)
 	}
 	if !msg.ValidateAndParse() {
-		return Request{}, 0, errMalformed
+		return mailformat.Request{}, 0, errMalformed
 	}
 	if msg.Src == nil {
-		return Request{}, 0, errNotSigned
+		return mailformat.Request{}, 0, errNotSigned
 	}
-	r, format, err := DecodeRequest(msg.Payload)
+	r, format, err := mailformat.DecodeRequest(msg.Payload)
 	if err != nil {
-		return Request{}, 0, fmt.Errorf("%w: %w", errPayload, err)
+		return mailformat.Request{}, 0, fmt.Errorf("%w: %w", errPayload, err)
 	}
 	return r, format, nil
 }
 
 // timeRange resolves the inclusive send-time range of r at now.
-func (s *Server) timeRange(r Request, now time.Time) (lower, upper uint32, err error) {
+func (s *Server) timeRange(r mailformat.Request, now time.Time) (lower, upper uint32, err error) {
 	ceiling := uint64(max(now.Unix(), 0)) + upperMargin
 	if ceiling > math.MaxUint32 {
 		ceiling = math.MaxUint32
@@ -308,7 +310,7 @@ func (s *Server) timeRange(r Request, now time.Time) (lower, upper uint32, err e
 	span := up - lo
 	if s.cfg.MaxRange > 0 && time.Duration(span)*time.Second > s.cfg.MaxRange+RangeTolerance {
 		limit := uint64(s.cfg.MaxRange / time.Second)
-		return 0, 0, kindError{kind: errRangeTooLong, text: rangeTooLongReason(span, limit)}
+		return 0, 0, kindError{kind: errRangeTooLong, text: mailformat.RangeTooLongReason(span, limit)}
 	}
 	return r.Lower, uint32(up), nil
 }
@@ -329,7 +331,7 @@ type page struct {
 
 // sendPage streams the matching envelopes in key order to send, up to
 // limit, and looks one match further to tell whether a cursor is needed.
-func (s *Server) sendPage(r Request, lower, upper uint32, limit int, send func(*whisperv6.Envelope) error) (page, error) {
+func (s *Server) sendPage(r mailformat.Request, lower, upper uint32, limit int, send func(*whisperv6.Envelope) error) (page, error) {
 	var p page
 	from := Key(lower, [32]byte{}, [4]byte{})
 	if r.Cursor != nil && bytes.Compare(r.Cursor, from) > 0 {
@@ -354,7 +356,7 @@ func (s *Server) sendPage(r Request, lower, upper uint32, limit int, send func(*
 		}
 		for _, item := range items {
 			if p.sent == limit {
-				p.cursor = lastKey[:CursorLength]
+				p.cursor = lastKey[:mailformat.CursorLength]
 				return p, nil
 			}
 			// Decoded as the plain struct: whisperv6's own decoder would also
@@ -370,7 +372,7 @@ func (s *Server) sendPage(r Request, lower, upper uint32, limit int, send func(*
 			}
 			p.sent++
 			lastKey = item.key
-			copy(p.last[:], item.key[4:CursorLength])
+			copy(p.last[:], item.key[4:mailformat.CursorLength])
 		}
 		if resume == nil {
 			return p, nil
@@ -393,7 +395,7 @@ func (s *Server) collect(from, to, bloom []byte, want int, bad *damage) (items [
 			bad.note(key, fmt.Errorf("key of %d bytes", len(key)))
 			return true
 		}
-		if !BloomMatch(bloom, whisperv6.TopicToBloom(whisperv6.BytesToTopic(key[CursorLength:]))) {
+		if !BloomMatch(bloom, whisperv6.TopicToBloom(whisperv6.BytesToTopic(key[mailformat.CursorLength:]))) {
 			return true
 		}
 		items = append(items, archiveItem{key: bytes.Clone(key), raw: bytes.Clone(raw)})
@@ -452,7 +454,7 @@ func scanEnd(upper uint32) []byte {
 func (s *Server) refuse(now time.Time, peerID []byte, requestID common.Hash, reason error) {
 	s.counters.refused.Add(1)
 	s.refusals.note(now, peerID, requestID, refusalKind(reason), reason)
-	payload := EncodeCompletion(Completion{RequestID: requestID, Err: reason.Error()})
+	payload := mailformat.EncodeCompletion(mailformat.Completion{RequestID: requestID, Err: reason.Error()})
 	if err := s.sender.SendCompletion(peerID, payload); err != nil {
 		s.log.Debug("send error reply", "peer", shortID(peerID), "err", err)
 	}

@@ -23,7 +23,7 @@ const (
 // may be and still be served. Clients widen week-long windows by a minute
 // or two for clock drift and envelopes in flight; refusing those would
 // cost them a round trip and a halved window for nothing. A refusal
-// still states MaxRange as the limit to plan for (see IsRangeTooLong).
+// still states MaxRange as the limit to plan for (see mailformat.IsRangeTooLong).
 const RangeTolerance = 5 * time.Minute
 
 // Archive queue tuning: the queue absorbs bursts while the writer commits

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"hush/whisper/mailformat"
+
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
@@ -66,7 +68,7 @@ func (h *harness) store(envs ...*whisperv6.Envelope) {
 
 // ask serves one request from peer and returns what the peer got. The
 // clock moves on past the rate limit afterwards.
-func (h *harness) ask(peer string, payload []byte) (requestID common.Hash, envelopes []common.Hash, c Completion) {
+func (h *harness) ask(peer string, payload []byte) (requestID common.Hash, envelopes []common.Hash, c mailformat.Completion) {
 	h.t.Helper()
 	req := sealRequest(h.t, h.key, h.client, payload)
 	h.s.serve([]byte(peer), req)
@@ -139,11 +141,11 @@ func TestServePagesFollowCursor(t *testing.T) {
 	h.store(envs...)
 	want := inKeyOrder(envs)
 
-	r := Request{Lower: baseTime - 200, Upper: baseTime, Bloom: statusBloom(), Limit: 5}
+	r := mailformat.Request{Lower: baseTime - 200, Upper: baseTime, Bloom: statusBloom(), Limit: 5}
 	var got []common.Hash
 	var pages [][]common.Hash
 	for page := 0; page < 10; page++ {
-		requestID, sentEnvs, c := h.ask("peer-a", EncodeRequest(r, FormatStatus))
+		requestID, sentEnvs, c := h.ask("peer-a", mailformat.EncodeRequest(r, mailformat.FormatStatus))
 		if c.Err != "" || c.RequestID != requestID {
 			t.Fatalf("page %d: completion %+v", page, c)
 		}
@@ -197,19 +199,19 @@ func TestServeAcrossScanChunks(t *testing.T) {
 		}
 	}
 
-	r := Request{Lower: baseTime - 2000, Upper: baseTime, Bloom: statusBloom(), Limit: scanChunkCount}
-	_, first, c := h.ask("peer-a", EncodeRequest(r, FormatStatus))
+	r := mailformat.Request{Lower: baseTime - 2000, Upper: baseTime, Bloom: statusBloom(), Limit: scanChunkCount}
+	_, first, c := h.ask("peer-a", mailformat.EncodeRequest(r, mailformat.FormatStatus))
 	if len(first) != scanChunkCount || c.Cursor == nil || !hashesEqual(first, want[:scanChunkCount]) {
 		t.Fatalf("first page: %d envelopes, cursor %x", len(first), c.Cursor)
 	}
 	r.Cursor = c.Cursor
-	_, second, c := h.ask("peer-a", EncodeRequest(r, FormatStatus))
+	_, second, c := h.ask("peer-a", mailformat.EncodeRequest(r, mailformat.FormatStatus))
 	if c.Cursor != nil || !hashesEqual(second, want[scanChunkCount-1:]) {
 		t.Fatalf("second page: %d envelopes, cursor %x", len(second), c.Cursor)
 	}
 
-	r = Request{Lower: baseTime - 2000, Upper: baseTime, Bloom: statusBloom()}
-	_, all, c := h.ask("peer-a", EncodeRequest(r, FormatStatus))
+	r = mailformat.Request{Lower: baseTime - 2000, Upper: baseTime, Bloom: statusBloom()}
+	_, all, c := h.ask("peer-a", mailformat.EncodeRequest(r, mailformat.FormatStatus))
 	if c.Cursor != nil || !hashesEqual(all, want) {
 		t.Fatalf("default limit: %d of %d envelopes, cursor %x", len(all), len(want), c.Cursor)
 	}
@@ -223,21 +225,21 @@ func TestServeBloomFilter(t *testing.T) {
 	adamb := chatEnvelope(t, "testing-adamb", baseTime-7, "d")
 	h.store(status, core, discovery, adamb)
 
-	_, got, c := h.ask("peer-a", EncodeRequest(Request{Lower: baseTime - 60, Upper: baseTime, Bloom: statusBloom()}, FormatStatus))
+	_, got, c := h.ask("peer-a", mailformat.EncodeRequest(mailformat.Request{Lower: baseTime - 60, Upper: baseTime, Bloom: statusBloom()}, mailformat.FormatStatus))
 	if want := inKeyOrder([]*whisperv6.Envelope{status, core}); !hashesEqual(got, want) || c.Cursor != nil {
 		t.Fatalf("status|status-core: got %x want %x", got, want)
 	}
-	_, got, _ = h.ask("peer-a", EncodeRequest(Request{Lower: baseTime - 60, Upper: baseTime, Bloom: bloomByRule(topicOf("contact-discovery"))}, FormatGeth))
+	_, got, _ = h.ask("peer-a", mailformat.EncodeRequest(mailformat.Request{Lower: baseTime - 60, Upper: baseTime, Bloom: bloomByRule(topicOf("contact-discovery"))}, mailformat.FormatGeth))
 	if !hashesEqual(got, []common.Hash{discovery.Hash()}) {
 		t.Fatalf("contact-discovery (geth format): got %x", got)
 	}
 	// Geth's 8-byte form asks for every topic.
-	times := EncodeRequest(Request{Lower: baseTime - 60, Upper: baseTime}, FormatGeth)[:8]
+	times := mailformat.EncodeRequest(mailformat.Request{Lower: baseTime - 60, Upper: baseTime}, mailformat.FormatGeth)[:8]
 	_, got, _ = h.ask("peer-a", times)
 	if want := inKeyOrder([]*whisperv6.Envelope{status, core, discovery, adamb}); !hashesEqual(got, want) {
 		t.Fatalf("all topics: got %x want %x", got, want)
 	}
-	_, got, c = h.ask("peer-a", EncodeRequest(Request{Lower: baseTime - 60, Upper: baseTime, Bloom: make([]byte, 64)}, FormatStatus))
+	_, got, c = h.ask("peer-a", mailformat.EncodeRequest(mailformat.Request{Lower: baseTime - 60, Upper: baseTime, Bloom: make([]byte, 64)}, mailformat.FormatStatus))
 	if len(got) != 0 || c.LastEnvelope != (common.Hash{}) || c.Cursor != nil || c.Err != "" {
 		t.Fatalf("empty bloom: %d envelopes, completion %+v", len(got), c)
 	}
@@ -252,13 +254,13 @@ func TestServeTimeRangeInclusive(t *testing.T) {
 	after := chatEnvelope(t, "status", upper+1, "after")
 	h.store(before, first, last, after)
 
-	_, got, _ := h.ask("peer-a", EncodeRequest(Request{Lower: lower, Upper: upper, Bloom: statusBloom()}, FormatStatus))
+	_, got, _ := h.ask("peer-a", mailformat.EncodeRequest(mailformat.Request{Lower: lower, Upper: upper, Bloom: statusBloom()}, mailformat.FormatStatus))
 	if !hashesEqual(got, []common.Hash{first.Hash(), last.Hash()}) {
 		t.Fatalf("got %x", got)
 	}
 	// A cursor before Lower does not widen the range.
-	early := Key(lower-10, [32]byte{}, [4]byte{})[:CursorLength]
-	_, got, _ = h.ask("peer-a", EncodeRequest(Request{Lower: lower, Upper: upper, Bloom: statusBloom(), Cursor: early}, FormatStatus))
+	early := Key(lower-10, [32]byte{}, [4]byte{})[:mailformat.CursorLength]
+	_, got, _ = h.ask("peer-a", mailformat.EncodeRequest(mailformat.Request{Lower: lower, Upper: upper, Bloom: statusBloom(), Cursor: early}, mailformat.FormatStatus))
 	if !hashesEqual(got, []common.Hash{first.Hash(), last.Hash()}) {
 		t.Fatalf("with early cursor: got %x", got)
 	}
@@ -272,13 +274,13 @@ func TestServeUpperZeroMeansNowPlusMargin(t *testing.T) {
 	beyond := chatEnvelope(t, "status", now+upperMargin+1, "beyond")
 	h.store(recent, edge, beyond)
 
-	_, got, _ := h.ask("peer-a", EncodeRequest(Request{Lower: now - 3600, Upper: 0, Bloom: statusBloom()}, FormatStatus))
+	_, got, _ := h.ask("peer-a", mailformat.EncodeRequest(mailformat.Request{Lower: now - 3600, Upper: 0, Bloom: statusBloom()}, mailformat.FormatStatus))
 	if !hashesEqual(got, []common.Hash{recent.Hash(), edge.Hash()}) {
 		t.Fatalf("upper 0: got %x", got)
 	}
 	// wnode's "no upper bound" is cut to the same ceiling, so it fits MaxRange.
 	h.clock.advance(-2 * time.Second) // back to the same now, so asked by another peer
-	_, got, c := h.ask("peer-b", EncodeRequest(Request{Lower: now - 3600, Upper: math.MaxUint32, Bloom: statusBloom()}, FormatGeth))
+	_, got, c := h.ask("peer-b", mailformat.EncodeRequest(mailformat.Request{Lower: now - 3600, Upper: math.MaxUint32, Bloom: statusBloom()}, mailformat.FormatGeth))
 	if c.Err != "" || !hashesEqual(got, []common.Hash{recent.Hash(), edge.Hash()}) {
 		t.Fatalf("upper 0xFFFFFFFF: got %x, %+v", got, c)
 	}
@@ -293,11 +295,11 @@ func TestServeUpperMaxDoesNotWrap(t *testing.T) {
 	justBefore := chatEnvelope(t, "status", math.MaxUint32-1, "almost")
 	h.store(atEnd, justBefore)
 
-	_, got, c := h.ask("peer-a", EncodeRequest(Request{Lower: math.MaxUint32 - 100, Upper: math.MaxUint32, Bloom: statusBloom()}, FormatStatus))
+	_, got, c := h.ask("peer-a", mailformat.EncodeRequest(mailformat.Request{Lower: math.MaxUint32 - 100, Upper: math.MaxUint32, Bloom: statusBloom()}, mailformat.FormatStatus))
 	if c.Err != "" || !hashesEqual(got, []common.Hash{justBefore.Hash(), atEnd.Hash()}) {
 		t.Fatalf("got %x, %+v", got, c)
 	}
-	_, got, _ = h.ask("peer-a", EncodeRequest(Request{Lower: math.MaxUint32, Upper: 0, Bloom: statusBloom()}, FormatStatus))
+	_, got, _ = h.ask("peer-a", mailformat.EncodeRequest(mailformat.Request{Lower: math.MaxUint32, Upper: 0, Bloom: statusBloom()}, mailformat.FormatStatus))
 	if !hashesEqual(got, []common.Hash{atEnd.Hash()}) {
 		t.Fatalf("lower 0xFFFFFFFF, upper 0: got %x", got)
 	}
@@ -315,7 +317,7 @@ func TestServeLimits(t *testing.T) {
 		asked uint32
 		sent  int
 	}{{0, 4}, {100, 4}, {3, 3}, {1, 2}} {
-		_, got, c := h.ask("peer-a", EncodeRequest(Request{Lower: baseTime - 60, Upper: baseTime, Bloom: statusBloom(), Limit: tc.asked}, FormatStatus))
+		_, got, c := h.ask("peer-a", mailformat.EncodeRequest(mailformat.Request{Lower: baseTime - 60, Upper: baseTime, Bloom: statusBloom(), Limit: tc.asked}, mailformat.FormatStatus))
 		if !hashesEqual(got, want[:tc.sent]) || c.Cursor == nil {
 			t.Errorf("limit %d: sent %d, cursor %x; want %d and a cursor", tc.asked, len(got), c.Cursor, tc.sent)
 		}
@@ -325,15 +327,15 @@ func TestServeLimits(t *testing.T) {
 func TestServeRefusals(t *testing.T) {
 	h := newHarness(t, Config{})
 	h.store(chatEnvelope(t, "status", baseTime-10, "secret history"))
-	good := EncodeRequest(Request{Lower: baseTime - 60, Upper: baseTime, Bloom: statusBloom()}, FormatStatus)
+	good := mailformat.EncodeRequest(mailformat.Request{Lower: baseTime - 60, Upper: baseTime, Bloom: statusBloom()}, mailformat.FormatStatus)
 
 	h.refused("peer-a", sealRequest(t, symKeyFromPassword(t, "wrong password"), h.client, good), "decryption failed")
 	h.refused("peer-a", sealRequest(t, h.key, nil, good), "not signed")
 	h.refused("peer-a", sealRequest(t, h.key, h.client, []byte("ten bytes!")), "invalid request payload")
 	h.refused("peer-a", sealRequest(t, h.key, h.client,
-		EncodeRequest(Request{Lower: baseTime, Upper: baseTime - 1, Bloom: statusBloom()}, FormatStatus)), "lower")
+		mailformat.EncodeRequest(mailformat.Request{Lower: baseTime, Upper: baseTime - 1, Bloom: statusBloom()}, mailformat.FormatStatus)), "lower")
 	h.refused("peer-a", sealRequest(t, h.key, h.client,
-		EncodeRequest(Request{Lower: baseTime - 30*24*3600, Upper: baseTime, Bloom: statusBloom()}, FormatStatus)), "too long")
+		mailformat.EncodeRequest(mailformat.Request{Lower: baseTime - 30*24*3600, Upper: baseTime, Bloom: statusBloom()}, mailformat.FormatStatus)), "too long")
 
 	// An envelope that is not symmetric ciphertext at all.
 	junk := &whisperv6.Envelope{Expiry: baseTime + 50, TTL: 50, Data: []byte{1, 2, 3}}
@@ -345,15 +347,15 @@ func TestServeRefusals(t *testing.T) {
 
 func TestServeRefusesLowPoW(t *testing.T) {
 	h := newHarness(t, Config{MinPoW: 1000}) // far beyond what a request is sealed to
-	req := sealRequest(t, h.key, h.client, EncodeRequest(Request{Lower: baseTime - 60, Upper: baseTime, Bloom: statusBloom()}, FormatStatus))
+	req := sealRequest(t, h.key, h.client, mailformat.EncodeRequest(mailformat.Request{Lower: baseTime - 60, Upper: baseTime, Bloom: statusBloom()}, mailformat.FormatStatus))
 	h.refused("peer-a", req, "PoW too low")
 }
 
 func TestServeRateLimitPerPeer(t *testing.T) {
 	h := newHarness(t, Config{RateBurst: 3})
 	h.store(chatEnvelope(t, "status", baseTime-10, "hello"))
-	payload := EncodeRequest(Request{Lower: baseTime - 60, Upper: baseTime, Bloom: statusBloom()}, FormatStatus)
-	serveAt := func(peer string) Completion {
+	payload := mailformat.EncodeRequest(mailformat.Request{Lower: baseTime - 60, Upper: baseTime, Bloom: statusBloom()}, mailformat.FormatStatus)
+	serveAt := func(peer string) mailformat.Completion {
 		t.Helper()
 		h.s.serve([]byte(peer), sealRequest(t, h.key, h.client, payload))
 		_, completions, _ := h.sender.take(peer)
@@ -390,7 +392,7 @@ func TestDeliverOneRequestInFlightPerPeer(t *testing.T) {
 	h := newHarness(t, Config{RateLimit: -1})
 	h.store(chatEnvelope(t, "status", baseTime-10, "hello"))
 	h.sender.hold, h.sender.release = "peer-a", make(chan struct{})
-	payload := EncodeRequest(Request{Lower: baseTime - 60, Upper: baseTime, Bloom: statusBloom()}, FormatStatus)
+	payload := mailformat.EncodeRequest(mailformat.Request{Lower: baseTime - 60, Upper: baseTime, Bloom: statusBloom()}, mailformat.FormatStatus)
 
 	first := sealRequest(t, h.key, h.client, payload)
 	h.s.deliver([]byte("peer-a"), first)
@@ -419,7 +421,7 @@ func TestServePanicDoesNotKillServer(t *testing.T) {
 	h := newHarness(t, Config{RateLimit: -1})
 	h.store(chatEnvelope(t, "status", baseTime-10, "hello"))
 	h.sender.panicFor = "peer-a"
-	payload := EncodeRequest(Request{Lower: baseTime - 60, Upper: baseTime, Bloom: statusBloom()}, FormatStatus)
+	payload := mailformat.EncodeRequest(mailformat.Request{Lower: baseTime - 60, Upper: baseTime, Bloom: statusBloom()}, mailformat.FormatStatus)
 
 	h.s.deliver([]byte("peer-a"), sealRequest(t, h.key, h.client, payload))
 	waitFor(t, "panicking request to finish", func() bool {
@@ -445,7 +447,7 @@ func TestServeSkipsDamagedArchiveRows(t *testing.T) {
 	if err := h.archive.ArchivePut([][]byte{badKey, shortKey}, [][]byte{{0xc1, 0x02}, {0xc0}}); err != nil {
 		t.Fatal(err)
 	}
-	_, got, c := h.ask("peer-a", EncodeRequest(Request{Lower: baseTime - 60, Upper: baseTime, Bloom: statusBloom()}, FormatStatus))
+	_, got, c := h.ask("peer-a", mailformat.EncodeRequest(mailformat.Request{Lower: baseTime - 60, Upper: baseTime, Bloom: statusBloom()}, mailformat.FormatStatus))
 	if !hashesEqual(got, []common.Hash{good.Hash()}) || c.Err != "" {
 		t.Fatalf("got %x, %+v", got, c)
 	}
@@ -465,10 +467,10 @@ func TestServeContinuationsSpendNoTokens(t *testing.T) {
 		envs = append(envs, chatEnvelope(t, "status", baseTime-100+uint32(i), "m"+string(rune('a'+i))))
 	}
 	h.store(envs...)
-	r := Request{Lower: baseTime - 200, Upper: baseTime, Bloom: statusBloom(), Limit: 5}
-	serve := func(r Request) Completion {
+	r := mailformat.Request{Lower: baseTime - 200, Upper: baseTime, Bloom: statusBloom(), Limit: 5}
+	serve := func(r mailformat.Request) mailformat.Completion {
 		t.Helper()
-		h.s.serve([]byte("peer-a"), sealRequest(t, h.key, h.client, EncodeRequest(r, FormatStatus)))
+		h.s.serve([]byte("peer-a"), sealRequest(t, h.key, h.client, mailformat.EncodeRequest(r, mailformat.FormatStatus)))
 		_, completions, _ := h.sender.take("peer-a")
 		if len(completions) != 1 {
 			t.Fatalf("%d completions", len(completions))
@@ -513,19 +515,19 @@ func TestDeliverNextPageRightAfterCompletion(t *testing.T) {
 		envs = append(envs, chatEnvelope(t, "status", baseTime-100+uint32(i), "n"+string(rune('a'+i))))
 	}
 	h.store(envs...)
-	r := Request{Lower: baseTime - 200, Upper: baseTime, Bloom: statusBloom(), Limit: 4}
+	r := mailformat.Request{Lower: baseTime - 200, Upper: baseTime, Bloom: statusBloom(), Limit: 4}
 	h.sender.mu.Lock()
 	h.sender.afterCompletion = func(peer string, payload []byte) {
-		c, err := DecodeCompletion(payload)
+		c, err := mailformat.DecodeCompletion(payload)
 		if err != nil || c.Cursor == nil {
 			return
 		}
 		next := r
 		next.Cursor = c.Cursor
-		h.s.deliver([]byte(peer), sealRequest(t, h.key, h.client, EncodeRequest(next, FormatStatus)))
+		h.s.deliver([]byte(peer), sealRequest(t, h.key, h.client, mailformat.EncodeRequest(next, mailformat.FormatStatus)))
 	}
 	h.sender.mu.Unlock()
-	h.s.deliver([]byte("peer-a"), sealRequest(t, h.key, h.client, EncodeRequest(r, FormatStatus)))
+	h.s.deliver([]byte("peer-a"), sealRequest(t, h.key, h.client, mailformat.EncodeRequest(r, mailformat.FormatStatus)))
 	waitFor(t, "both pages", func() bool { return h.sender.completionsTo("peer-a") == 2 })
 }
 
@@ -537,21 +539,21 @@ func TestServeCursorOutsideRange(t *testing.T) {
 	inside := chatEnvelope(t, "status", baseTime-50, "inside")
 	later := chatEnvelope(t, "status", baseTime+10, "after the range")
 	h.store(inside, later)
-	r := Request{Lower: baseTime - 100, Upper: baseTime, Bloom: statusBloom()}
+	r := mailformat.Request{Lower: baseTime - 100, Upper: baseTime, Bloom: statusBloom()}
 
-	r.Cursor = Key(baseTime-1000, [32]byte{}, [4]byte{})[:CursorLength]
-	_, got, c := h.ask("peer-a", EncodeRequest(r, FormatStatus))
+	r.Cursor = Key(baseTime-1000, [32]byte{}, [4]byte{})[:mailformat.CursorLength]
+	_, got, c := h.ask("peer-a", mailformat.EncodeRequest(r, mailformat.FormatStatus))
 	if c.Err != "" || c.Cursor != nil || !hashesEqual(got, []common.Hash{inside.Hash()}) {
 		t.Fatalf("cursor before the range: %x, %+v", got, c)
 	}
 	for _, cursor := range [][]byte{
-		Key(baseTime+5, [32]byte{}, [4]byte{})[:CursorLength],
-		Key(baseTime+10, later.Hash(), [4]byte{})[:CursorLength],
-		bytes.Repeat([]byte{0xff}, CursorLength),
+		Key(baseTime+5, [32]byte{}, [4]byte{})[:mailformat.CursorLength],
+		Key(baseTime+10, later.Hash(), [4]byte{})[:mailformat.CursorLength],
+		bytes.Repeat([]byte{0xff}, mailformat.CursorLength),
 	} {
 		r.Cursor = cursor
 		scans := h.archive.scans
-		_, got, c = h.ask("peer-a", EncodeRequest(r, FormatStatus))
+		_, got, c = h.ask("peer-a", mailformat.EncodeRequest(r, mailformat.FormatStatus))
 		if c.Err != "" || c.Cursor != nil || len(got) != 0 || c.LastEnvelope != (common.Hash{}) {
 			t.Fatalf("cursor %x past the range: %x, %+v", cursor, got, c)
 		}
@@ -571,19 +573,19 @@ func TestServeMovedContinuationSpendsToken(t *testing.T) {
 		envs = append(envs, chatEnvelope(t, "status", baseTime-100+uint32(i), "m"+string(rune('a'+i))))
 	}
 	h.store(envs...)
-	r := Request{Lower: baseTime - 200, Upper: baseTime, Bloom: statusBloom(), Limit: 2}
-	_, _, c := h.ask("peer-a", EncodeRequest(r, FormatStatus))
+	r := mailformat.Request{Lower: baseTime - 200, Upper: baseTime, Bloom: statusBloom(), Limit: 2}
+	_, _, c := h.ask("peer-a", mailformat.EncodeRequest(r, mailformat.FormatStatus))
 	if c.Err != "" || c.Cursor == nil {
 		t.Fatalf("first page: %+v", c)
 	}
-	for _, moved := range []Request{
+	for _, moved := range []mailformat.Request{
 		{Lower: r.Lower + 1, Upper: r.Upper, Bloom: r.Bloom},
 		{Lower: r.Lower, Upper: r.Upper + 1, Bloom: r.Bloom},
-		{Lower: r.Lower, Upper: r.Upper, Bloom: bytes.Repeat([]byte{0xff}, BloomLength)},
+		{Lower: r.Lower, Upper: r.Upper, Bloom: bytes.Repeat([]byte{0xff}, mailformat.BloomLength)},
 	} {
 		h.clock.advance(-2 * time.Second) // no token regained between the tries
 		moved.Limit, moved.Cursor = r.Limit, c.Cursor
-		_, _, mc := h.ask("peer-a", EncodeRequest(moved, FormatStatus))
+		_, _, mc := h.ask("peer-a", mailformat.EncodeRequest(moved, mailformat.FormatStatus))
 		if mc.Err != "rate limited" {
 			t.Fatalf("moved continuation %+v: %+v", moved, mc)
 		}
@@ -591,13 +593,13 @@ func TestServeMovedContinuationSpendsToken(t *testing.T) {
 	// The cursor was used up by the first moved try; a fresh page after a
 	// token came back is served, and its own cursor continues it for free.
 	h.clock.advance(2 * time.Second)
-	_, _, c = h.ask("peer-a", EncodeRequest(r, FormatStatus))
+	_, _, c = h.ask("peer-a", mailformat.EncodeRequest(r, mailformat.FormatStatus))
 	if c.Err != "" || c.Cursor == nil {
 		t.Fatalf("fresh request: %+v", c)
 	}
 	h.clock.advance(-2 * time.Second)
 	r.Cursor = c.Cursor
-	_, _, c = h.ask("peer-a", EncodeRequest(r, FormatStatus))
+	_, _, c = h.ask("peer-a", mailformat.EncodeRequest(r, mailformat.FormatStatus))
 	if c.Err != "" {
 		t.Fatalf("continuation: %+v", c)
 	}

@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+
+	"hush/whisper/mailformat"
 )
 
 // The stats line is written when something changed since the last one,
@@ -12,7 +14,7 @@ func TestStatsReported(t *testing.T) {
 	var logged lockedBuffer
 	h := newHarness(t, Config{Logger: slog.New(slog.NewTextHandler(&logged, nil))})
 	h.store(chatEnvelope(t, "status", baseTime-10, "a"), chatEnvelope(t, "status", baseTime-9, "b"))
-	h.ask("peer-a", EncodeRequest(Request{Lower: baseTime - 60, Upper: baseTime, Bloom: statusBloom()}, FormatStatus))
+	h.ask("peer-a", mailformat.EncodeRequest(mailformat.Request{Lower: baseTime - 60, Upper: baseTime, Bloom: statusBloom()}, mailformat.FormatStatus))
 	h.refused("peer-b", sealRequest(t, h.key, nil, []byte("x")), "not signed")
 
 	var last Stats

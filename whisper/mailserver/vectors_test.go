@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"hush/whisper/mailformat"
+
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
 )
@@ -58,7 +60,7 @@ func topicOf(name string) whisperv6.TopicType {
 // bloomByRule is PROTOCOL.md §3.1 written out independently of whisperv6: each of the
 // three indices assigns (not ORs) its byte.
 func bloomByRule(topic [4]byte) []byte {
-	b := make([]byte, BloomLength)
+	b := make([]byte, mailformat.BloomLength)
 	for j := 0; j < 3; j++ {
 		idx := int(topic[j]) + 256*int((topic[3]>>j)&1)
 		b[idx/8] = 1 << (idx % 8)
@@ -67,7 +69,7 @@ func bloomByRule(topic [4]byte) []byte {
 }
 
 func orBlooms(blooms ...[]byte) []byte {
-	out := make([]byte, BloomLength)
+	out := make([]byte, mailformat.BloomLength)
 	for _, b := range blooms {
 		for i := range out {
 			out[i] |= b[i]

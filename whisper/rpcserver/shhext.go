@@ -15,7 +15,7 @@ import (
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
 
 	"hush/whisper"
-	"hush/whisper/mailserver"
+	"hush/whisper/mailformat"
 )
 
 // shhextAPI is the part of status-go's shhext namespace a thin client
@@ -117,7 +117,7 @@ func (s *Server) request(ctx context.Context, r MessagesRequest) (MessagesRespon
 		}
 		page, err := s.cfg.Node.RequestHistory(ctx, peer, whisper.HistoryRequest{
 			Request: req,
-			Format:  mailserver.FormatStatus,
+			Format:  mailformat.FormatStatus,
 			SymKey:  symKey,
 			Timeout: timeout,
 		})
@@ -152,7 +152,7 @@ func (s *Server) target(peer string) (local bool, id enode.ID, err error) {
 }
 
 // requestFrom turns status-go's fields into a mailserver request.
-func requestFrom(r MessagesRequest, now time.Time) (mailserver.Request, error) {
+func requestFrom(r MessagesRequest, now time.Time) (mailformat.Request, error) {
 	to := r.To
 	if to == 0 {
 		to = uint32(now.Unix())
@@ -162,13 +162,13 @@ func requestFrom(r MessagesRequest, now time.Time) (mailserver.Request, error) {
 		from = to - 86400
 	}
 	if from > to {
-		return mailserver.Request{}, fmt.Errorf("request messages: from %d is after to %d", from, to)
+		return mailformat.Request{}, fmt.Errorf("request messages: from %d is after to %d", from, to)
 	}
 	topics := r.Topics
 	if len(topics) == 0 && r.Topic != (whisperv6.TopicType{}) {
 		topics = []whisperv6.TopicType{r.Topic}
 	}
-	bloom := make([]byte, mailserver.BloomLength)
+	bloom := make([]byte, mailformat.BloomLength)
 	if len(topics) == 0 {
 		for i := range bloom {
 			bloom[i] = 0xff
@@ -183,11 +183,11 @@ func requestFrom(r MessagesRequest, now time.Time) (mailserver.Request, error) {
 	if c := strings.TrimPrefix(r.Cursor, "0x"); c != "" {
 		var err error
 		if cursor, err = hex.DecodeString(c); err != nil {
-			return mailserver.Request{}, fmt.Errorf("request messages: cursor: %w", err)
+			return mailformat.Request{}, fmt.Errorf("request messages: cursor: %w", err)
 		}
-		if len(cursor) != mailserver.CursorLength {
-			return mailserver.Request{}, fmt.Errorf("request messages: cursor is %d bytes, want %d", len(cursor), mailserver.CursorLength)
+		if len(cursor) != mailformat.CursorLength {
+			return mailformat.Request{}, fmt.Errorf("request messages: cursor is %d bytes, want %d", len(cursor), mailformat.CursorLength)
 		}
 	}
-	return mailserver.Request{Lower: from, Upper: to, Bloom: bloom, Limit: r.Limit, Cursor: cursor}, nil
+	return mailformat.Request{Lower: from, Upper: to, Bloom: bloom, Limit: r.Limit, Cursor: cursor}, nil
 }

@@ -1,4 +1,4 @@
-package mailserver
+package mailformat
 
 import (
 	"bytes"
@@ -12,12 +12,13 @@ import (
 const BloomLength = 64
 
 // Binary (geth / status-go legacy) request layout: lower(4) ‖ upper(4) ‖
-// bloom(64) [‖ limit(4) [‖ legacy cursor(40)]].
+// bloom(64) [‖ limit(4) [‖ legacy cursor(40)]]. The legacy cursor was a
+// whole 40-byte archive key (cursor ‖ topic).
 const (
 	binaryTimesLength        = 8
 	binaryBloomLength        = binaryTimesLength + BloomLength
 	binaryLimitLength        = binaryBloomLength + 4
-	binaryLegacyCursorLength = binaryLimitLength + KeyLength
+	binaryLegacyCursorLength = binaryLimitLength + 40
 )
 
 // Request is a history query.
@@ -97,7 +98,7 @@ func DecodeRequest(payload []byte) (Request, Format, error) {
 		if len(sr.Cursor) > 0 {
 			r.Cursor = sr.Cursor
 		}
-		if err := checkRequestFields(r); err != nil {
+		if err := CheckRequest(r); err != nil {
 			return Request{}, FormatStatus, fmt.Errorf("decode request: %w", err)
 		}
 		return r, FormatStatus, nil
@@ -120,7 +121,9 @@ func DecodeRequest(payload []byte) (Request, Format, error) {
 	return r, FormatGeth, nil
 }
 
-func checkRequestFields(r Request) error {
+// CheckRequest refuses a request whose bloom or cursor has the wrong size,
+// the fields a server relies on; DecodeRequest applies it to what it reads.
+func CheckRequest(r Request) error {
 	if len(r.Bloom) != BloomLength {
 		return fmt.Errorf("bloom is %d bytes, want %d", len(r.Bloom), BloomLength)
 	}

@@ -1,4 +1,4 @@
-package mailserver
+package mailformat
 
 import (
 	"bytes"
@@ -68,31 +68,31 @@ func DecodeCompletion(b []byte) (Completion, error) {
 	return c, nil
 }
 
-// rangeTooLongText starts the refusal of a request whose time range is
+// RangeTooLongText starts the refusal of a request whose time range is
 // wider than the server allows. hush clients look for it to split their
 // window; the text is kept as it has always been.
-const rangeTooLongText = "time range too long"
+const RangeTooLongText = "time range too long"
 
-// rangeTooLongReason is the refusal text for a request spanning span when
+// RangeTooLongReason is the refusal text for a request spanning span when
 // the server plans for at most limit: "time range too long: 604880s, at
 // most 604800s". Both are whole seconds; IsRangeTooLong reads them back.
-func rangeTooLongReason(span, limit uint64) string {
-	return fmt.Sprintf("%s: %ds, at most %ds", rangeTooLongText, span, limit)
+func RangeTooLongReason(span, limit uint64) string {
+	return fmt.Sprintf("%s: %ds, at most %ds", RangeTooLongText, span, limit)
 }
 
 // IsRangeTooLong reports whether reason, the text of an ERROR= completion
 // or an error that quotes one, refuses a request for asking too long a
 // time range, and the longest range the server says it takes. limit is 0
 // when the refusal states none (a server that words it otherwise); a
-// client should then halve its window. A hush server accepts ranges up to
-// RangeTolerance longer than the limit it states, so windows of exactly
-// limit plus a few seconds of drift margin are not refused.
+// client should then halve its window. A hush server accepts ranges a
+// little longer than the limit it states (its RangeTolerance), so windows
+// of exactly limit plus a few seconds of drift margin are not refused.
 func IsRangeTooLong(reason string) (limit time.Duration, ok bool) {
-	at := strings.Index(reason, rangeTooLongText)
+	at := strings.Index(reason, RangeTooLongText)
 	if at < 0 {
 		return 0, false
 	}
-	rest := reason[at+len(rangeTooLongText):]
+	rest := reason[at+len(RangeTooLongText):]
 	const most = "at most "
 	i := strings.Index(rest, most)
 	if i < 0 {

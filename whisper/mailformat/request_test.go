@@ -1,4 +1,4 @@
-package mailserver
+package mailformat
 
 import (
 	"bytes"
@@ -124,7 +124,7 @@ func TestDecodeRequestLegacyLimit(t *testing.T) {
 		t.Fatalf("decoded %+v", r)
 	}
 	// The 40-byte legacy cursor is accepted but, as in status-go, not used.
-	withCursor := append(append([]byte{}, payload...), bytes.Repeat([]byte{0x5c}, KeyLength)...)
+	withCursor := append(append([]byte{}, payload...), bytes.Repeat([]byte{0x5c}, 40)...)
 	r, _, err = DecodeRequest(withCursor)
 	if err != nil || r.Limit != 1000 || r.Cursor != nil {
 		t.Fatalf("legacy cursor: %+v %v", r, err)
