@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"hush/keys"
 )
 
 // A real enode URL (alice's node key from the test vectors) for the
@@ -151,5 +153,80 @@ func TestFlagsCheckedBeforeIdentity(t *testing.T) {
 	}
 	if _, err := os.Stat(data); !os.IsNotExist(err) {
 		t.Fatalf("the data dir was created: %v", err)
+	}
+}
+
+// TestWhoamiWithoutIdentity: whoami on a new or mistyped data dir says
+// there is no identity and creates nothing.
+func TestWhoamiWithoutIdentity(t *testing.T) {
+	for _, data := range []string{filepath.Join(t.TempDir(), "typo"), t.TempDir()} {
+		cmd := hush(t, "whoami", "--data-dir", data)
+		cmd.Stdin = strings.NewReader("\n\n")
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		var exit interface{ ExitCode() int }
+		if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+			t.Fatalf("%s: exit %v", data, err)
+		}
+		if want := "hush: no identity in " + data; !strings.HasPrefix(stderr.String(), want) || stdout.Len() != 0 {
+			t.Fatalf("stderr %q stdout %q, want %q…", stderr.String(), stdout.String(), want)
+		}
+		entries, _ := os.ReadDir(data)
+		if len(entries) != 0 {
+			t.Fatalf("whoami wrote %d files into %s", len(entries), data)
+		}
+	}
+}
+
+// repeatedPrefix returns the first word that starts two ": "-separated
+// parts of an error message ("import key: import key: …"), or "".
+func repeatedPrefix(msg string) string {
+	seen := map[string]bool{}
+	for _, part := range strings.Split(msg, ": ") {
+		word, _, _ := strings.Cut(strings.TrimLeft(part, "-"), " ")
+		word = strings.ToLower(word)
+		if word == "" {
+			continue
+		}
+		if seen[word] {
+			return word
+		}
+		seen[word] = true
+	}
+	return ""
+}
+
+// TestErrorsDoNotRepeatPrefixes runs the command-line mistakes whose
+// messages used to stack the same prefix twice.
+func TestErrorsDoNotRepeatPrefixes(t *testing.T) {
+	if w := repeatedPrefix("import key: import key: x"); w != "import" {
+		t.Fatalf("repeatedPrefix missed %q", w)
+	}
+	for _, args := range [][]string{
+		{"--mailserver", "enode://x?format=y"},
+		{"--mailserver", testEnode + "?format=y"},
+		{"--peer", "garbage"},
+		{"serve", "--archive", "--mailserver", testEnode},
+	} {
+		_, err := parseFlags(args)
+		if err == nil || repeatedPrefix(err.Error()) != "" {
+			t.Errorf("%q: %v", args, err)
+		}
+	}
+	// Importing over an existing identity.
+	dir := t.TempDir()
+	if _, err := keys.Create(dir, "", keys.Light); err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(t.TempDir(), "key.hex")
+	if err := os.WriteFile(keyFile, []byte(alicePriv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := hush(t, "whoami", "--data-dir", dir, "--import-key", keyFile, "--password-file", keyFile)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err == nil || !strings.Contains(stderr.String(), "already exists") || repeatedPrefix(strings.TrimPrefix(stderr.String(), "hush: ")) != "" {
+		t.Fatalf("import over an identity: %v, stderr %q", err, stderr.String())
 	}
 }

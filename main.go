@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -65,6 +66,15 @@ func defaultDataDir() string {
 }
 
 func run(opts options) error {
+	// whoami reads an identity, never makes one: a new or mistyped data
+	// dir is said to hold none (and is not created).
+	if opts.command == cmdWhoami && opts.importKey == "" {
+		if _, err := keys.Find(opts.dataDir); errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("no identity in %s: hush makes one on its first start there (or give --import-key); check --data-dir", opts.dataDir)
+		} else if err != nil {
+			return err
+		}
+	}
 	loosened, err := store.PrivateDir(opts.dataDir)
 	if err != nil {
 		return err
@@ -120,23 +130,24 @@ func damageWarning(name string, problems []string) string {
 }
 
 func importKey(opts options) (*ecdsa.PrivateKey, error) {
-	pass, err := passphrase(opts, true)
+	pass, err := newPassphrase(opts)
 	if err != nil {
 		return nil, err
 	}
+	// ImportHex's errors start with "import key".
 	id, err := keys.ImportHex(opts.dataDir, opts.importKey, pass, keys.Standard)
 	if err != nil {
-		return nil, fmt.Errorf("import key: %w", err)
+		return nil, err
 	}
 	fmt.Fprintf(os.Stderr, "imported %s into %s\n", codec.ShortKey(codec.PublicKeyHex(&id.PublicKey)), opts.dataDir)
 	return id, nil
 }
 
-func passphrase(opts options, confirm bool) (string, error) {
+func newPassphrase(opts options) (string, error) {
 	if opts.passwordFile != "" {
 		return keys.ReadPasswordFile(opts.passwordFile)
 	}
-	return keys.Prompt(os.Stdin, os.Stderr, "New passphrase (empty for none): ", confirm)
+	return keys.PromptNew(os.Stdin, os.Stderr)
 }
 
 // startNode builds and starts the embedded whisper node.

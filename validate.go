@@ -47,7 +47,7 @@ func (o *options) validate() error {
 		}
 		ms, err := session.ParseMailserver(raw)
 		if err != nil {
-			return fmt.Errorf("--mailserver: %w", err)
+			return err // "mailserver \"…\": …" already
 		}
 		o.parsedMailservers = append(o.parsedMailservers, ms)
 	}

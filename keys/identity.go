@@ -133,6 +133,9 @@ func store(dataDir string, key *ecdsa.PrivateKey, passphrase string, p Params) e
 		}
 		return fmt.Errorf("write %s: %w", path, err)
 	}
+	if passphrase == "" {
+		markNoPassphrase(path)
+	}
 	return nil
 }
 

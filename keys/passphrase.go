@@ -61,6 +61,24 @@ func Prompt(in *os.File, out io.Writer, prompt string, confirm bool) (string, er
 	return first, nil
 }
 
+// PromptNew asks for a new passphrase and its confirmation; a mismatch
+// says so and asks again, up to 3 times, then gives
+// ErrPassphraseMismatch.
+func PromptNew(in *os.File, out io.Writer) (string, error) {
+	var err error
+	for attempt := 1; attempt <= maxPromptAttempts; attempt++ {
+		var pass string
+		pass, err = Prompt(in, out, "New passphrase (empty for none): ", true)
+		if !errors.Is(err, ErrPassphraseMismatch) {
+			return pass, err
+		}
+		if attempt < maxPromptAttempts {
+			fmt.Fprintln(out, "The passphrases do not match, try again.")
+		}
+	}
+	return "", err
+}
+
 func promptOnce(in *os.File, out io.Writer, prompt string) (string, error) {
 	if _, err := io.WriteString(out, prompt); err != nil {
 		return "", fmt.Errorf("write prompt: %w", err)

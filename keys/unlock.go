@@ -14,6 +14,8 @@ import (
 const maxPromptAttempts = 3
 
 // Unlock returns the identity in dataDir, creating one on first run.
+// An identity hush made with an empty passphrase is opened without a
+// prompt (see NoPassphraseFile).
 // The passphrase comes from passwordFile when it is not "", else from a
 // prompt on in and out. An existing identity is decrypted (a mistyped
 // prompted passphrase is asked again, up to 3 tries); a new one is made at
@@ -44,6 +46,12 @@ func unlockExisting(path, passwordFile string, in *os.File, out io.Writer) (*ecd
 		}
 		return loadFile(path, passphrase)
 	}
+	// Made with an empty passphrase: nothing to ask.
+	if hasNoPassphraseMark(path) {
+		if key, err := loadFile(path, ""); err == nil {
+			return key, nil
+		}
+	}
 	var err error
 	for attempt := 1; attempt <= maxPromptAttempts; attempt++ {
 		var passphrase string
@@ -70,7 +78,7 @@ func unlockNew(dataDir, passwordFile string, in *os.File, out io.Writer, p Param
 		passphrase, err = ReadPasswordFile(passwordFile)
 	} else {
 		fmt.Fprintf(out, "No identity in %s yet; creating one.\n", dataDir)
-		passphrase, err = Prompt(in, out, "New passphrase (empty for none): ", true)
+		passphrase, err = PromptNew(in, out)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("unlock identity: %w", err)

@@ -35,6 +35,8 @@ func TestUnlockCreatesThenLoadsWithPrompt(t *testing.T) {
 	}
 }
 
+// TestUnlockCreateEmptyPassphrase: an identity made with an empty
+// passphrase opens on later starts without a prompt.
 func TestUnlockCreateEmptyPassphrase(t *testing.T) {
 	dir := t.TempDir()
 	created, err := unlock(dir, "", pipeWith(t, "\n\n"), &strings.Builder{}, Light)
@@ -48,16 +50,58 @@ func TestUnlockCreateEmptyPassphrase(t *testing.T) {
 	if !sameKey(created, loaded) {
 		t.Fatal("loaded a different key")
 	}
+	var out strings.Builder
+	again, err := Unlock(dir, "", pipeWith(t, ""), &out)
+	if err != nil || !sameKey(created, again) {
+		t.Fatalf("second start: %v", err)
+	}
+	if out.Len() != 0 {
+		t.Fatalf("second start wrote %q", out.String())
+	}
 }
 
+// TestUnlockNoPassphraseMarkIgnoredWithPassphrase: a stray mark next to an
+// identity that has a passphrase does not open it; the prompt still runs.
+func TestUnlockNoPassphraseMarkIgnoredWithPassphrase(t *testing.T) {
+	dir := t.TempDir()
+	created, err := unlock(dir, "", pipeWith(t, "pw\npw\n"), &strings.Builder{}, Light)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, NoPassphraseFile)); err == nil {
+		t.Fatal("mark written for an identity with a passphrase")
+	}
+	writeFile(t, filepath.Join(dir, NoPassphraseFile), nil)
+	var out strings.Builder
+	loaded, err := Unlock(dir, "", pipeWith(t, "pw\n"), &out)
+	if err != nil || !sameKey(created, loaded) || out.String() != "Passphrase: " {
+		t.Fatalf("unlock: %v, wrote %q", err, out.String())
+	}
+}
+
+// TestUnlockCreateConfirmMismatch: a mismatched confirmation asks again;
+// three in a row give up without creating anything.
 func TestUnlockCreateConfirmMismatch(t *testing.T) {
 	dir := t.TempDir()
-	_, err := unlock(dir, "", pipeWith(t, "pw\npW\n"), &strings.Builder{}, Light)
+	var out strings.Builder
+	created, err := unlock(dir, "", pipeWith(t, "pw\npW\npw\npw\n"), &out, Light)
+	if err != nil {
+		t.Fatalf("second try: %v", err)
+	}
+	if !strings.Contains(out.String(), "do not match, try again") {
+		t.Fatalf("no retry notice in %q", out.String())
+	}
+	if loaded, err := Load(dir, "pw"); err != nil || !sameKey(created, loaded) {
+		t.Fatalf("load with the second try's passphrase: %v", err)
+	}
+
+	dir = t.TempDir()
+	_, err = unlock(dir, "", pipeWith(t, "a\nb\na\nb\na\nb\nc\nc\n"), &strings.Builder{}, Light)
 	if !errors.Is(err, ErrPassphraseMismatch) {
 		t.Fatalf("got %v, want ErrPassphraseMismatch", err)
 	}
 	if _, err := os.Stat(identityPath(dir)); err == nil {
-		t.Fatal("identity created despite mismatch")
+		t.Fatal("identity created despite three mismatches")
 	}
 }
 
