@@ -81,37 +81,6 @@ func (m *Manager) OpenPrivate(keyOrName string) (Chat, error) {
 	return m.chat(key)
 }
 
-// resolveContact accepts a public key (with or without 0x) or the nickname
-// or network name of a contact we know.
-func (m *Manager) resolveContact(input string) (string, error) {
-	input = strings.TrimSpace(input)
-	if input == "" {
-		return "", errors.New("usage: /msg 0x04…key|name [text]")
-	}
-	if pub, err := codec.ParsePublicKey(input); err == nil {
-		return codec.PublicKeyHex(pub), nil
-	} else if looksLikeKey(input) {
-		return "", fmt.Errorf("bad key: %w", err)
-	}
-	name := strings.TrimPrefix(strings.TrimPrefix(input, "@"), "~")
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var found []string
-	for key, c := range m.contacts {
-		if strings.EqualFold(c.Nickname, name) || (c.Nickname == "" && strings.EqualFold(c.NetworkName, name)) {
-			found = append(found, key)
-		}
-	}
-	switch len(found) {
-	case 0:
-		return "", fmt.Errorf("no contact named %q: use the full 0x04… key", name)
-	case 1:
-		return found[0], nil
-	default:
-		return "", fmt.Errorf("%d contacts are named %q: use the full key", len(found), name)
-	}
-}
-
 // looksLikeKey tells key typos from names, so a mistyped key gets a key
 // error rather than "no contact named".
 func looksLikeKey(s string) bool {
@@ -190,26 +159,6 @@ func (m *Manager) toChat(c store.Chat, unread int) Chat {
 		out.Kind, out.Name = OneToOne, m.displayName(c.ID)
 	}
 	return out
-}
-
-// displayName is the best name we know for a key: our nickname for it,
-// else the name it gave itself (marked with ~ so it is never mistaken for
-// one we chose), else its short key.
-func (m *Manager) displayName(key string) string {
-	if key == m.self.PublicKey {
-		return "me"
-	}
-	m.mu.Lock()
-	c, ok := m.contacts[key]
-	m.mu.Unlock()
-	switch {
-	case ok && c.Nickname != "":
-		return c.Nickname
-	case ok && c.NetworkName != "":
-		return "~" + c.NetworkName
-	default:
-		return codec.ShortKey(key)
-	}
 }
 
 // MarkRead marks every message of a chat as read.

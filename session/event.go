@@ -19,7 +19,7 @@ const (
 type Chat struct {
 	ID      string   // public: the name ("status"); one-to-one: the peer's key as 0x04… lowercase hex
 	Kind    ChatKind //
-	Name    string   // best display name without the #/@ prefix: chat name, nickname, network name or short key
+	Name    string   // best display name without the #/@ prefix: chat name, nickname, ~network name or three-word name
 	Unread  int      // messages not yet seen by the user
 	Mention bool     // an unread message mentions us
 	New     bool     // created by an incoming message from an unknown key, not opened yet
@@ -87,6 +87,7 @@ func (m Message) Before(o Message) bool {
 type Identity struct {
 	PublicKey string // 0x04… (132 characters)
 	ShortName string // 0x04ab…cd12
+	Name      string // three-word name (PROTOCOL.md §9.1), the same in every Status client
 	Enode     string // enode://… URL of the embedded node
 	// Installation is this data dir's installation id (PROTOCOL.md §7):
 	// peers address our device by it.

@@ -12,6 +12,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"hush/codec"
+	"hush/codec/alias"
 	"hush/store"
 	"hush/whisper"
 	"hush/whisper/droplog"
@@ -65,6 +66,7 @@ type Manager struct {
 	discovery  string            // subscription id of the one-to-one topic
 	clocks     map[string]int64  // chat id → last Lamport clock
 	contacts   map[string]store.Contact
+	aliases    map[string]string // key → three-word name (names.go)
 	symKeys    map[string][]byte // public chat name → derived key
 	stopped    bool
 	outbox     *outbox
@@ -94,6 +96,7 @@ func New(cfg Config) (*Manager, error) {
 		self: Identity{
 			PublicKey: pubHex,
 			ShortName: codec.ShortKey(pubHex),
+			Name:      alias.Name(&cfg.Identity.PublicKey),
 		},
 		events:     make(chan Event, eventBuffer),
 		quit:       make(chan struct{}),
@@ -101,6 +104,7 @@ func New(cfg Config) (*Manager, error) {
 		chatSubs:   make(map[string]string),
 		clocks:     make(map[string]int64),
 		contacts:   make(map[string]store.Contact),
+		aliases:    make(map[string]string),
 		symKeys:    make(map[string][]byte),
 		historyKey: codec.SymKeyFromPassword(cfg.MailserverPassword),
 		drops:      droplog.New(cfg.Logger.With("what", "received"), 0),

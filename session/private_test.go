@@ -14,7 +14,7 @@ import (
 )
 
 // TestOneToOneThroughRelay: A writes to B's key; B gets a new chat named
-// by A's short key and answers in it; C, on the same network, relays the
+// by A's three-word name and answers in it; C, on the same network, relays the
 // envelopes but can read none of them.
 func TestOneToOneThroughRelay(t *testing.T) {
 	relay := newClient(t, clientOptions{})
@@ -27,7 +27,7 @@ func TestOneToOneThroughRelay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if chat.ID != b.key() || chat.Kind != OneToOne || chat.Name != codec.ShortKey(b.key()) {
+	if chat.ID != b.key() || chat.Kind != OneToOne || chat.Name != mustAlias(t, b.key()) {
 		t.Fatalf("A's chat: %+v", chat)
 	}
 	if err := a.mgr.Send(chat.ID, "hello"); err != nil {
@@ -36,7 +36,7 @@ func TestOneToOneThroughRelay(t *testing.T) {
 	waitFor(t, "B gets hello", func() bool { return slices.Equal(b.texts(a.key()), []string{"hello"}) })
 	bChats := b.mgr.Chats()
 	if len(bChats) != 1 || bChats[0].ID != a.key() || !bChats[0].New || bChats[0].Unread != 1 ||
-		bChats[0].Name != codec.ShortKey(a.key()) {
+		bChats[0].Name != mustAlias(t, a.key()) {
 		t.Fatalf("B's chats: %+v", bChats)
 	}
 	if err := b.mgr.Send(a.key(), "hi back"); err != nil {
@@ -127,7 +127,7 @@ func TestOpenPrivateRejectsBadInput(t *testing.T) {
 	notOnCurve := "0x04" + strings.Repeat("11", 64)
 	for input, want := range map[string]string{
 		"":                  "usage",
-		"garbage":           "no contact named",
+		"garbage":           "nobody known is named",
 		"0x04abcdef0123456": "bad key",
 		notOnCurve:          "bad key",
 		a.key():             "your own key",

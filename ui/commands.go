@@ -161,6 +161,9 @@ func (u *UI) cmdWhoami(args string) error {
 	if args != "" {
 		return errUsage
 	}
+	if u.self.Name != "" {
+		u.pane.addLocal(kindSystem, "you are "+u.self.Name+" (your three-word name, the same in every Status client)")
+	}
 	u.pane.addLocal(kindRaw, u.self.PublicKey)
 	if u.self.Enode != "" {
 		u.pane.addLocal(kindRaw, u.self.Enode)

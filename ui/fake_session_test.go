@@ -39,6 +39,7 @@ func newFakeSession(chats ...session.Chat) *fakeSession {
 		self: session.Identity{
 			PublicKey:    fakeSelfKey,
 			ShortName:    shortKey(fakeSelfKey),
+			Name:         "Quiet Able Otter",
 			Enode:        "enode://aa11@127.0.0.1:30303",
 			Installation: "3f0c9a1e-5b7d-4c2a-9e61-0d8b2f4a7c55",
 		},

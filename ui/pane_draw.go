@@ -22,6 +22,10 @@ type paneColumns struct{ time, nick, text int }
 func columnsFor(width int) paneColumns {
 	var c paneColumns
 	switch {
+	case width >= 100:
+		c.time, c.nick = 6, 26 // three-word names fit whole
+	case width >= 80:
+		c.time, c.nick = 6, 20
 	case width >= 50:
 		c.time, c.nick = 6, 14
 	case width >= 32:
@@ -349,7 +353,7 @@ func (p *messagePane) drawTextLine(screen tcell.Screen, it *paneItem, showTime b
 			if it.msg.Outgoing {
 				style = style.Bold(true).Underline(true)
 			}
-			name = truncateText(name, c.nick-1)
+			name = fitName(name, c.nick-1)
 			drawText(screen, x+c.time+c.nick-1-textWidth(name), y, c.nick-1, name, style)
 		}
 	}

@@ -33,8 +33,8 @@ func (s *statusLine) parts() []statusPart {
 	if i := u.currentIndex(); i >= 0 {
 		parts = append(parts, statusPart{chatLabel(u.chats[i]), tcell.StyleDefault.Bold(true)})
 	}
-	if u.self.ShortName != "" {
-		parts = append(parts, statusPart{sanitizeText(u.self.ShortName, false), tcell.StyleDefault})
+	if me := selfLabel(u.self); me != "" {
+		parts = append(parts, statusPart{me, tcell.StyleDefault})
 	}
 	parts = append(parts, statusPart{plural(u.peers, "peer"), tcell.StyleDefault})
 	if o := u.outbox; o.Pending > 0 {
@@ -113,4 +113,13 @@ func (u *UI) setSync(ev session.SyncProgress) {
 		u.sync = syncState{text: "history " + u.chatNames(ev.ChatIDs) + ": " +
 			plural(ev.Messages, "message") + " (" + plural(ev.Pages, "page") + ")…"}
 	}
+}
+
+// selfLabel is who we are in the status line: the three-word name others
+// see for us (and can mention us by), else the short key.
+func selfLabel(self session.Identity) string {
+	if self.Name != "" {
+		return sanitizeText(self.Name, false)
+	}
+	return sanitizeText(self.ShortName, false)
 }

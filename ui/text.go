@@ -242,3 +242,24 @@ func plural(n int, noun string) string {
 	}
 	return strconv.Itoa(n) + " " + noun + "s"
 }
+
+// fitName shortens a sender name to width. A name of several words loses
+// the letters of its first words before its last is cut ("Spanish Tasty
+// Chameleon" → "S. T. Chameleon"): the words of a three-word name are
+// common, and the animal at the end tells most of them apart.
+func fitName(name string, width int) string {
+	if textWidth(name) <= width {
+		return name
+	}
+	words := strings.Fields(name)
+	for i := 0; i < len(words)-1; i++ {
+		r := []rune(words[i])
+		if len(r) > 1 && textWidth(words[i]) > 2 {
+			words[i] = string(r[0]) + "."
+		}
+		if short := strings.Join(words, " "); textWidth(short) <= width {
+			return short
+		}
+	}
+	return truncateText(strings.Join(words, " "), width)
+}

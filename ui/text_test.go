@@ -92,3 +92,25 @@ func TestCountRows(t *testing.T) {
 		}
 	}
 }
+
+func TestFitName(t *testing.T) {
+	for _, c := range []struct {
+		in    string
+		width int
+		want  string
+	}{
+		{"Spanish Tasty Chameleon", 30, "Spanish Tasty Chameleon"},
+		{"Spanish Tasty Chameleon", 20, "S. Tasty Chameleon"},
+		{"Spanish Tasty Chameleon", 15, "S. T. Chameleon"},
+		{"Spanish Tasty Chameleon", 13, "S. T. Chamel…"},
+		{"~Alice", 3, "~A…"},
+		{"alice", 9, "alice"},
+	} {
+		if got := fitName(c.in, c.width); got != c.want {
+			t.Errorf("fitName(%q, %d) = %q, want %q", c.in, c.width, got, c.want)
+		}
+		if got := fitName(c.in, c.width); textWidth(got) > c.width {
+			t.Errorf("fitName(%q, %d) = %q is wider", c.in, c.width, got)
+		}
+	}
+}

@@ -506,6 +506,7 @@ func TestWhoamiMsgNickAndQuit(t *testing.T) {
 	fake := newFakeSession(publicChat("status"))
 	h := startUI(t, fake, 80, 25)
 	h.enter("/whoami")
+	h.waitScreen("you are Quiet Able Otter")
 	keyRow := h.waitScreen(fake.self.PublicKey[:40])
 	rows, _ := h.rows()
 	_, first := splitRow(rows[keyRow])
@@ -552,7 +553,7 @@ func TestWhoamiMsgNickAndQuit(t *testing.T) {
 func TestStatusLineShowsPeersSyncAndNotices(t *testing.T) {
 	fake := newFakeSession(publicChat("status"))
 	h := startUI(t, fake, 100, 25)
-	h.waitScreen("#status", fake.self.ShortName, "3 peers")
+	h.waitScreen("#status", fake.self.Name, "3 peers")
 	fake.events <- session.PeersChanged{Count: 7}
 	fake.events <- session.SyncProgress{ChatIDs: []string{"status"}, Pages: 3, Messages: 1200}
 	h.waitScreen("7 peers", "history #status: 1200 messages (3 pages)…")
