@@ -111,6 +111,9 @@ func (m *Manager) Leave(chatID string) error {
 	if c.Kind == store.ChatPublic {
 		m.unsubscribePublic(chatID)
 	}
+	if c.Kind == store.ChatGroup {
+		return m.leaveGroup(chatID)
+	}
 	if err := m.cfg.Store.LeaveChat(chatID); err != nil {
 		return fmt.Errorf("leave: %w", err)
 	}
@@ -153,9 +156,26 @@ func (m *Manager) chat(id string) (Chat, error) {
 
 func (m *Manager) toChat(c store.Chat, unread int) Chat {
 	out := Chat{ID: c.ID, Unread: unread, New: c.New}
-	if c.Kind == store.ChatPublic {
+	switch c.Kind {
+	case store.ChatPublic:
 		out.Kind, out.Name = Public, c.ID
-	} else {
+	case store.ChatGroup:
+		out.Kind, out.Name = Group, "group"
+		g, ok, err := m.cfg.Store.Group(c.ID)
+		if err != nil {
+			m.log.Error("read group", "chat", c.ID, "err", err)
+		}
+		if ok {
+			out.Name = codec.CleanName(g.Name)
+			out.Members = len(g.Members)
+			out.Removed = true
+			for _, mem := range g.Members {
+				if mem.Key == m.self.PublicKey {
+					out.Removed, out.Invited = false, !mem.Joined
+				}
+			}
+		}
+	default:
 		out.Kind, out.Name = OneToOne, m.displayName(c.ID)
 	}
 	return out

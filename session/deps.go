@@ -62,6 +62,10 @@ type Store interface {
 	MarkRead(chatID string) error
 	UnreadCounts() (map[string]int, error)
 
+	SaveGroup(g store.Group, updates []store.GroupUpdate) error
+	Group(chatID string) (store.Group, bool, error)
+	GroupUpdates(chatID string) ([]store.GroupUpdate, error)
+
 	// InstallationID is this database's device id, made at first use.
 	InstallationID() (string, error)
 }

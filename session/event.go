@@ -13,6 +13,8 @@ const (
 	Public ChatKind = 1
 	// OneToOne is a private chat with one other key.
 	OneToOne ChatKind = 2
+	// Group is a private group chat: its messages go one-to-one to every member.
+	Group ChatKind = 3
 )
 
 // Chat is what the UI needs to list a chat.
@@ -23,6 +25,10 @@ type Chat struct {
 	Unread  int      // messages not yet seen by the user
 	Mention bool     // an unread message mentions us
 	New     bool     // created by an incoming message from an unknown key, not opened yet
+	// Groups only.
+	Members int  // members, invited ones included
+	Invited bool // we are invited and have not accepted yet
+	Removed bool // we are no longer a member: nothing more arrives
 }
 
 // MessageState is the delivery state of a message as the UI shows it.
@@ -125,6 +131,13 @@ type OutboxChanged struct {
 // new incoming chat or unread change.
 type ChatsChanged struct{ Chats []Chat }
 
+// GroupChanged tells, in words, what changed in a group's membership or
+// name: a line each, for the chat's pane.
+type GroupChanged struct {
+	ChatID string
+	Lines  []string
+}
+
 // PeersChanged carries the number of connected whisper peers.
 type PeersChanged struct{ Count int }
 
@@ -150,3 +163,4 @@ func (ChatsChanged) isEvent()        {}
 func (PeersChanged) isEvent()        {}
 func (SyncProgress) isEvent()        {}
 func (Notice) isEvent()              {}
+func (GroupChanged) isEvent()        {}

@@ -43,6 +43,7 @@ type clientOptions struct {
 	tune        func(*syncTuning) // shrinks history sync's limits for a test
 	wrapStore   func(Store) Store // wraps the store the session uses (to inject faults)
 	minPoW      float64           // the node's minimum PoW; 0 means whisper.DefaultMinPoW
+	wrapNode    func(Node) Node   // wraps the node the session uses (to count posts)
 }
 
 func newClient(t *testing.T, opts clientOptions) *client {
@@ -84,7 +85,11 @@ func (c *client) start(opts clientOptions) {
 	if opts.wrapStore != nil {
 		sessionStore = opts.wrapStore(st)
 	}
-	mgr, err := New(Config{Identity: c.id, Node: node, Store: sessionStore, Mailservers: opts.mailservers, Now: opts.now, Logger: opts.logger,
+	var sessionNode Node = node
+	if opts.wrapNode != nil {
+		sessionNode = opts.wrapNode(node)
+	}
+	mgr, err := New(Config{Identity: c.id, Node: sessionNode, Store: sessionStore, Mailservers: opts.mailservers, Now: opts.now, Logger: opts.logger,
 		MailserverPassword: opts.password})
 	if err != nil {
 		t.Fatal(err)

@@ -60,6 +60,10 @@ type Manager struct {
 	drops *droplog.Log
 	guard senderGuard // ignored keys, new-chat cap (guard.go)
 
+	// groupMu makes each read-merge-fold-save of a group's log whole, so a
+	// change of ours and a received update cannot both fold a stale log.
+	groupMu sync.Mutex
+
 	mu         sync.Mutex
 	subs       map[string]string // whisper subscription id → public chat id
 	chatSubs   map[string]string // public chat id → whisper subscription id

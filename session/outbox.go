@@ -27,15 +27,21 @@ const (
 type outEntry struct {
 	id     [32]byte
 	chatID string
-	post   whisper.Post
+	// posts are the copies of the message: one for a chat, one per member
+	// for a group. Each try posts them all.
+	posts []whisper.Post
+	// quiet marks a group membership update: it has no stored row, so
+	// there is no state to write or show; a failure is still told.
+	quiet bool
 	state  MessageState // Pending or Sending while queued; Sent or Failed once settled
-	posts  int          // posts while a peer was connected that no ack answered yet
+	tries  int          // posts while a peer was connected that no ack answered yet
 	errs   int          // post errors in a row
 	err    error        // the last post error
 	due    time.Time    // Pending: post at or after; Sending: post again (or fail) at
 	// hashes are every envelope the message was sealed in: a re-seal gets
 	// a new hash, and an ack of an older copy still counts.
-	hashes  [][32]byte
+	hashes [][32]byte
+	round  int // index in hashes of the last try's first copy
 	settled time.Time // when it left the queue as Sent or Failed
 }
 
@@ -157,13 +163,13 @@ func (o *outbox) load() {
 		o.m.log.Info("outbox: queued unsent messages again", "count", len(rows))
 	}
 	for _, sm := range rows {
-		post, err := o.m.postFor(sm.ChatID, sm.MessageType, sm.Payload)
+		posts, err := o.m.postsFor(sm.ChatID, sm.MessageType, sm.Payload)
 		if err != nil {
 			o.m.log.Error("outbox: unsendable stored message", "id", hexID(sm.ID), "err", err)
 			o.m.setState(sm.ChatID, sm.ID, Failed)
 			continue
 		}
-		o.take(&outEntry{id: sm.ID, chatID: sm.ChatID, post: post, state: MessageState(sm.State)})
+		o.take(&outEntry{id: sm.ID, chatID: sm.ChatID, posts: posts, state: MessageState(sm.State)})
 	}
 }
 
@@ -173,8 +179,8 @@ func (o *outbox) take(e *outEntry) {
 		if old.state.Unsent() {
 			// Already queued (a /resend of a pending message): try now.
 			old.errs, old.err, old.due = 0, nil, time.Time{}
-			if old.state == Sending && old.posts >= o.maxPosts {
-				old.posts = o.maxPosts - 1
+			if old.state == Sending && old.tries >= o.maxPosts {
+				old.tries = o.maxPosts - 1
 			}
 			return
 		}
@@ -214,7 +220,7 @@ func (o *outbox) step() time.Duration {
 		// it afresh (and count tries anew) when a peer connects.
 		for _, e := range o.queue {
 			if e.state == Sending {
-				e.posts, e.due = 0, time.Time{}
+				e.tries, e.due = 0, time.Time{}
 				o.set(e, Pending)
 			}
 		}
@@ -253,11 +259,20 @@ func (o *outbox) postDue() {
 		if time.Now().Before(e.due) {
 			continue
 		}
-		if e.state == Sending && e.posts >= o.maxPosts {
-			o.fail(e, fmt.Sprintf("no peer acknowledged it after %d tries", e.posts))
+		if e.state == Sending && e.tries >= o.maxPosts {
+			o.fail(e, fmt.Sprintf("no peer acknowledged it after %d tries", e.tries))
 			continue
 		}
-		hash, err := o.m.cfg.Node.Post(e.post)
+		round := len(e.hashes)
+		var err error
+		for _, p := range e.posts {
+			var hash [32]byte
+			if hash, err = o.m.cfg.Node.Post(p); err != nil {
+				break
+			}
+			e.hashes = append(e.hashes, hash)
+			o.byHash[hash] = e
+		}
 		if err != nil {
 			e.errs++
 			e.err = err
@@ -270,14 +285,16 @@ func (o *outbox) postDue() {
 			continue
 		}
 		e.errs, e.err = 0, nil
-		e.posts++
-		e.hashes = append(e.hashes, hash)
-		o.byHash[hash] = e
-		e.due = time.Now().Add(o.ackWait << (e.posts - 1))
-		if err := o.m.cfg.Store.SetEnvelopeHash(e.id, hash); err != nil {
-			o.m.log.Error("store envelope hash", "id", hexID(e.id), "err", err)
+		e.tries++
+		e.round = round
+		hash := e.hashes[round]
+		e.due = time.Now().Add(o.ackWait << (e.tries - 1))
+		if !e.quiet {
+			if err := o.m.cfg.Store.SetEnvelopeHash(e.id, hash); err != nil {
+				o.m.log.Error("store envelope hash", "id", hexID(e.id), "err", err)
+			}
 		}
-		o.m.log.Debug("posted", "chat", e.chatID, "id", hexID(e.id), "envelope", hexID(hash), "try", e.posts)
+		o.m.log.Debug("posted", "chat", e.chatID, "id", hexID(e.id), "envelope", hexID(hash), "copies", len(e.posts), "try", e.tries)
 		if e.state != Sending {
 			o.set(e, Sending)
 		}
@@ -291,7 +308,7 @@ func (o *outbox) ack(a whisper.Ack) {
 		// The peer will not pass this copy on (expired by its clock, or
 		// refused by its checks): seal a fresh one now rather than wait
 		// out the deadline; it counts as a try, so refusals end in Failed.
-		if e := o.byHash[h]; e != nil && e.state == Sending && e.hashes[len(e.hashes)-1] == h {
+		if e := o.byHash[h]; e != nil && e.state == Sending && e.lastTry(h) {
 			o.m.log.Info("peer refused our envelope", "id", hexID(e.id), "peer", a.Peer.TerminalString())
 			e.due = time.Time{}
 		}
@@ -314,10 +331,24 @@ func (o *outbox) ack(a whisper.Ack) {
 	}
 }
 
+// lastTry reports whether h is one of the copies of the last try.
+func (e *outEntry) lastTry(h [32]byte) bool {
+	for _, x := range e.hashes[e.round:] {
+		if x == h {
+			return true
+		}
+	}
+	return false
+}
+
 // fail gives up on a message until the user says /resend.
 func (o *outbox) fail(e *outEntry, why string) {
 	o.m.log.Warn("message failed", "chat", e.chatID, "id", hexID(e.id), "why", why)
 	o.settle(e, Failed)
+	if e.quiet {
+		o.m.notice("a group change could not be sent ("+why+"); the group's next message carries it", true)
+		return
+	}
 	o.m.notice("a message could not be sent ("+why+"); /resend tries again", true)
 }
 
@@ -386,5 +417,7 @@ func (o *outbox) report(peers int) {
 // set records a state change and tells the UI.
 func (o *outbox) set(e *outEntry, st MessageState) {
 	e.state = st
-	o.m.setState(e.chatID, e.id, st)
+	if !e.quiet {
+		o.m.setState(e.chatID, e.id, st)
+	}
 }

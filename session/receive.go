@@ -267,6 +267,10 @@ func (m *Manager) check(r whisper.Received) (*accepted, bool, error) {
 		}
 		var chatID string
 		changed := false
+		if isPrivate && rec.MessageType == codec.MessageTypeGroup {
+			a, err := m.bareGroupMessage(r, signer, rec, now)
+			return a, false, err
+		}
 		if isPublic {
 			if rec.MessageType != codec.MessageTypePublic {
 				return nil, false, fmt.Errorf("%w: %s on #%s", errWrongType, rec.MessageType, publicChat)
@@ -289,33 +293,12 @@ func (m *Manager) check(r whisper.Received) (*accepted, bool, error) {
 				return nil, false, err
 			}
 		}
-		clock, clamped := codec.OrderClock(rec.Clock, now)
-		if clamped {
-			m.log.Debug("clock clamped", "envelope", hexID(r.EnvelopeHash), "clock", rec.Clock, "to", clock)
+		return m.toAccepted(r, rec, chatID, now), changed, nil
+	case *codec.Membership:
+		if isPublic {
+			return nil, false, fmt.Errorf("%w: group record on a public chat", errNotOurRecord)
 		}
-		ts, tsClamped := codec.ShownTimestamp(rec.Timestamp, r.Sent, now)
-		if tsClamped {
-			m.log.Debug("timestamp clamped", "envelope", hexID(r.EnvelopeHash), "timestamp", rec.Timestamp, "to", ts)
-		}
-		text := displayText(rec)
-		sm := store.Message{
-			ID:           codec.MessageID(crypto.FromECDSAPub(r.Signer), r.Payload),
-			EnvelopeHash: r.EnvelopeHash,
-			ChatID:       chatID,
-			Sender:       crypto.FromECDSAPub(r.Signer),
-			Clock:        clock,
-			Timestamp:    ts,
-			ContentType:  rec.ContentType,
-			MessageType:  rec.MessageType,
-			Text:         text,
-			Payload:      keptPayload(r.Payload, rec, text),
-			Outgoing:     signer == m.self.PublicKey,
-			Read:         signer == m.self.PublicKey,
-		}
-		if sm.Outgoing {
-			sm.State = store.MessageState(Sent)
-		}
-		return &accepted{msg: sm, history: r.Direct}, changed, nil
+		return m.receiveMembership(r, signer, rec, m.now())
 	case *codec.ContactInfo:
 		if isPublic {
 			return nil, false, fmt.Errorf("%w: contact record %s on a public chat", errNotOurRecord, rec.Kind)
@@ -326,6 +309,38 @@ func (m *Manager) check(r whisper.Received) (*accepted, bool, error) {
 		m.log.Debug("record ignored", "tag", rec.Tag(), "from", signer)
 		return nil, false, nil
 	}
+}
+
+// toAccepted files a received message that passed its checks under chatID.
+func (m *Manager) toAccepted(r whisper.Received, rec *codec.Message, chatID string, now time.Time) *accepted {
+	clock, clamped := codec.OrderClock(rec.Clock, now)
+	if clamped {
+		m.log.Debug("clock clamped", "envelope", hexID(r.EnvelopeHash), "clock", rec.Clock, "to", clock)
+	}
+	ts, tsClamped := codec.ShownTimestamp(rec.Timestamp, r.Sent, now)
+	if tsClamped {
+		m.log.Debug("timestamp clamped", "envelope", hexID(r.EnvelopeHash), "timestamp", rec.Timestamp, "to", ts)
+	}
+	signer := codec.PublicKeyHex(r.Signer)
+	text := displayText(rec)
+	sm := store.Message{
+		ID:           codec.MessageID(crypto.FromECDSAPub(r.Signer), r.Payload),
+		EnvelopeHash: r.EnvelopeHash,
+		ChatID:       chatID,
+		Sender:       crypto.FromECDSAPub(r.Signer),
+		Clock:        clock,
+		Timestamp:    ts,
+		ContentType:  rec.ContentType,
+		MessageType:  rec.MessageType,
+		Text:         text,
+		Payload:      keptPayload(r.Payload, rec, text),
+		Outgoing:     signer == m.self.PublicKey,
+		Read:         signer == m.self.PublicKey,
+	}
+	if sm.Outgoing {
+		sm.State = store.MessageState(Sent)
+	}
+	return &accepted{msg: sm, history: r.Direct}
 }
 
 // keptPayload is the payload to store with a received message. Nothing reads

@@ -38,12 +38,14 @@ func (m *Manager) Send(chatID, text string) error {
 		ChatID:      chatID,
 	}
 	msg.MessageType = codec.MessageTypePrivate
-	if c.Kind == store.ChatPublic {
+	switch c.Kind {
+	case store.ChatPublic:
 		msg.MessageType = codec.MessageTypePublic
-	}
-	post, err := m.postFor(chatID, msg.MessageType, nil)
-	if err != nil {
-		return fmt.Errorf("send: %w", err)
+	case store.ChatGroup:
+		msg.MessageType = codec.MessageTypeGroup
+		if err := m.canWriteGroup(chatID); err != nil {
+			return err
+		}
 	}
 	if !m.outbox.room() {
 		return errors.New("too many messages are waiting for the network; try again when they are out")
@@ -60,7 +62,15 @@ func (m *Manager) Send(chatID, text string) error {
 	if err != nil {
 		return fmt.Errorf("send: %w", err)
 	}
-	post.Payload = payload
+	if c.Kind == store.ChatGroup {
+		if payload, err = m.wrapGroupMessage(chatID, payload); err != nil {
+			return fmt.Errorf("send: %w", err)
+		}
+	}
+	posts, err := m.postsFor(chatID, msg.MessageType, payload)
+	if err != nil {
+		return fmt.Errorf("send: %w", err)
+	}
 	stored := store.Message{
 		ID:          codec.MessageID(m.pub65, payload),
 		ChatID:      chatID,
@@ -82,7 +92,7 @@ func (m *Manager) Send(chatID, text string) error {
 		m.log.Error("store clock", "chat", chatID, "err", err)
 	}
 	m.emit(MessagesAdded{ChatID: chatID, Messages: []Message{m.toMessage(stored)}})
-	m.outbox.add(&outEntry{id: stored.ID, chatID: chatID, post: post, state: Pending})
+	m.outbox.add(&outEntry{id: stored.ID, chatID: chatID, posts: posts, state: Pending})
 	return nil
 }
 
@@ -106,31 +116,39 @@ func (m *Manager) Resend(chatID, msgID string) error {
 	if st != Failed && !st.Unsent() {
 		return fmt.Errorf("resend: the message is already %s", st)
 	}
-	post, err := m.postFor(chatID, sm.MessageType, sm.Payload)
+	posts, err := m.postsFor(chatID, sm.MessageType, sm.Payload)
 	if err != nil {
 		return fmt.Errorf("resend: %w", err)
 	}
-	m.outbox.add(&outEntry{id: id, chatID: chatID, post: post, state: st})
+	m.outbox.add(&outEntry{id: id, chatID: chatID, posts: posts, state: st})
 	return nil
 }
 
-// postFor builds the post of a message to a chat: public chats are
-// encrypted with the chat's key on its topic, one-to-one messages to the
-// peer's key on the shared one-to-one topic.
-func (m *Manager) postFor(chatID, messageType string, payload []byte) (whisper.Post, error) {
-	post := whisper.Post{Signer: m.cfg.Identity, Payload: payload}
-	if messageType == codec.MessageTypePublic {
-		post.Topic = codec.TopicFor(chatID)
-		post.SymKey = m.chatKey(chatID)
-		return post, nil
+// postsFor builds the posts of a message to a chat: public chats are
+// encrypted with the chat's key on its topic, one-to-one messages go to the
+// peer's key (directPost), and a group message goes one-to-one to every
+// member (PROTOCOL.md §8.5).
+func (m *Manager) postsFor(chatID, messageType string, payload []byte) ([]whisper.Post, error) {
+	switch messageType {
+	case codec.MessageTypePublic:
+		return []whisper.Post{{
+			Signer:  m.cfg.Identity,
+			Payload: payload,
+			Topic:   codec.TopicFor(chatID),
+			SymKey:  m.chatKey(chatID),
+		}}, nil
+	case codec.MessageTypeGroup:
+		return m.groupPosts(chatID, payload)
 	}
 	pub, err := codec.ParsePublicKey(chatID)
 	if err != nil {
-		return post, fmt.Errorf("chat key: %w", err)
+		return nil, fmt.Errorf("chat key: %w", err)
 	}
-	post.Topic = codec.TopicFor(codec.DiscoveryTopicName)
-	post.PublicKey = pub
-	return post, nil
+	post, err := m.directPost(pub, payload)
+	if err != nil {
+		return nil, err
+	}
+	return []whisper.Post{post}, nil
 }
 
 func (m *Manager) setState(chatID string, id [32]byte, st MessageState) {

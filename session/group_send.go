@@ -1,0 +1,224 @@
+package session
+
+import (
+	"crypto/ecdsa"
+	"errors"
+	"fmt"
+
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"hush/codec"
+	"hush/session/group"
+	"hush/whisper"
+)
+
+// directPost builds the post of a payload for one key, one-to-one. Every
+// one-to-one send goes through here, a group's copies included (PROTOCOL.md
+// §8.5), so the encryption stage of the one-to-one path applies to them too.
+func (m *Manager) directPost(to *ecdsa.PublicKey, payload []byte) (whisper.Post, error) {
+	return whisper.Post{
+		Signer:    m.cfg.Identity,
+		Topic:     codec.TopicFor(codec.DiscoveryTopicName),
+		PublicKey: to,
+		Payload:   payload,
+	}, nil
+}
+
+// postsTo builds one post of payload per key.
+func (m *Manager) postsTo(keys []string, payload []byte) ([]whisper.Post, error) {
+	posts := make([]whisper.Post, 0, len(keys))
+	for _, k := range keys {
+		pub, err := codec.ParsePublicKey(k)
+		if err != nil {
+			return nil, fmt.Errorf("member key: %w", err)
+		}
+		p, err := m.directPost(pub, payload)
+		if err != nil {
+			return nil, err
+		}
+		posts = append(posts, p)
+	}
+	return posts, nil
+}
+
+// groupPosts are the copies of a group payload for every current member,
+// ourselves included (our copy reaches our other devices).
+func (m *Manager) groupPosts(chatID string, payload []byte) ([]whisper.Post, error) {
+	g, ok, err := m.cfg.Store.Group(chatID)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errors.New("not a group")
+	}
+	keys := make([]string, 0, len(g.Members))
+	self := false
+	for _, mem := range g.Members {
+		keys = append(keys, mem.Key)
+		self = self || mem.Key == m.self.PublicKey
+	}
+	if !self {
+		return nil, errors.New("you are not a member of this group")
+	}
+	return m.postsTo(keys, payload)
+}
+
+// wrapGroupMessage puts an encoded c4 into a g5 with the group's whole
+// signed history, as status-react sent every group message, so a member
+// who missed a membership change learns it from the next line.
+func (m *Manager) wrapGroupMessage(chatID string, c4 []byte) ([]byte, error) {
+	log, err := m.groupLog(chatID)
+	if err != nil {
+		return nil, err
+	}
+	return codec.EncodeMembership(codec.Membership{ChatID: chatID, Updates: wireUpdates(log)}, c4)
+}
+
+func wireUpdates(log []group.Update) []codec.GroupUpdate {
+	out := make([]codec.GroupUpdate, len(log))
+	for i, u := range log {
+		out[i] = u.GroupUpdate
+	}
+	return out
+}
+
+// changeGroup signs the events build returns (given the group as its log
+// stands) as one update of ours, checks that the fold accepts them, stores
+// the update and sends the whole log to every member before and after the
+// change: a removed member learns of its removal, a new one of the group.
+// It does nothing when build returns no events.
+func (m *Manager) changeGroup(chatID string, build func(*group.State) ([]codec.GroupEvent, error)) error {
+	m.groupMu.Lock()
+	defer m.groupMu.Unlock()
+	log, err := m.groupLog(chatID)
+	if err != nil {
+		return err
+	}
+	before, _ := group.Fold(chatID, log)
+	events, err := build(&before)
+	if err != nil || len(events) == 0 {
+		return err
+	}
+	now := m.now()
+	m.mu.Lock()
+	clock := max(m.clocks[chatID], before.Clock())
+	for i := range events {
+		clock = codec.NextClock(clock, now)
+		events[i].Clock = clock
+	}
+	m.clocks[chatID] = clock
+	m.mu.Unlock()
+	if err := m.cfg.Store.SetLastClock(chatID, clock); err != nil {
+		return err
+	}
+	u, err := group.Sign(m.cfg.Identity, chatID, events)
+	if err != nil {
+		return err
+	}
+	merged, _ := group.Merge(log, []group.Update{u})
+	after, rejected := group.Fold(chatID, merged)
+	for _, r := range rejected {
+		if r.From == m.self.PublicKey && r.Event.Clock >= events[0].Clock {
+			return fmt.Errorf("refused: %s", r.Reason)
+		}
+	}
+	if err := m.saveGroupLog(&after, []group.Update{u}); err != nil {
+		return err
+	}
+	payload, err := codec.EncodeMembership(codec.Membership{ChatID: chatID, Updates: wireUpdates(merged)}, nil)
+	if err != nil {
+		return err
+	}
+	recipients := memberKeys(&before, &after)
+	if !after.IsMember(m.self.PublicKey) {
+		recipients = append(recipients, m.self.PublicKey) // our other devices
+	}
+	posts, err := m.postsTo(recipients, payload)
+	if err != nil {
+		return err
+	}
+	m.outbox.add(&outEntry{id: crypto.Keccak256Hash(payload), chatID: chatID, posts: posts, state: Pending, quiet: true})
+	if lines := groupLines(&before, &after, m.self.PublicKey, m.self.PublicKey, m.displayName); len(lines) > 0 {
+		m.emit(GroupChanged{ChatID: chatID, Lines: lines})
+	}
+	return nil
+}
+
+// memberKeys is every member of either state, each once.
+func memberKeys(states ...*group.State) []string {
+	seen := make(map[string]bool)
+	var keys []string
+	for _, st := range states {
+		for _, mem := range st.Members() {
+			if !seen[mem.Key] {
+				seen[mem.Key] = true
+				keys = append(keys, mem.Key)
+			}
+		}
+	}
+	return keys
+}
+
+// groupLines tells in words what changed between two folds of a group:
+// self is our key, by the key that sent the change (for an invitation).
+func groupLines(before, after *group.State, self, by string, name func(string) string) []string {
+	var lines []string
+	who := func(k string) string {
+		if k == self {
+			return "you"
+		}
+		return name(k)
+	}
+	if !before.Created && after.Created {
+		lines = append(lines, fmt.Sprintf("%s created the group %q", who(after.Creator), codec.CleanName(after.Name)))
+	} else if before.Name != after.Name {
+		lines = append(lines, fmt.Sprintf("the group is now called %q", codec.CleanName(after.Name)))
+	}
+	for _, mem := range after.Members() {
+		switch {
+		case !before.IsMember(mem.Key) && mem.Key == self && !mem.Joined:
+			lines = append(lines, fmt.Sprintf("%s invited you to %q: /accept joins, /decline refuses", who(by), codec.CleanName(after.Name)))
+		case !before.IsMember(mem.Key) && mem.Key != after.Creator:
+			lines = append(lines, who(mem.Key)+" invited")
+		}
+		if mem.Joined && before.IsMember(mem.Key) && !before.HasJoined(mem.Key) {
+			lines = append(lines, who(mem.Key)+" joined")
+		}
+		if mem.Admin && !before.IsAdmin(mem.Key) && after.Created && before.Created {
+			lines = append(lines, who(mem.Key)+" is now an admin")
+		}
+	}
+	for _, mem := range before.Members() {
+		if after.IsMember(mem.Key) {
+			continue
+		}
+		if mem.Key == self && by == self {
+			lines = append(lines, "you left the group")
+		} else if mem.Key == self {
+			lines = append(lines, "you were removed from the group: nothing more arrives here")
+		} else {
+			lines = append(lines, who(mem.Key)+" left or was removed")
+		}
+	}
+	return lines
+}
+
+// canWriteGroup says why we may not write to a group, if we may not.
+func (m *Manager) canWriteGroup(chatID string) error {
+	g, ok, err := m.cfg.Store.Group(chatID)
+	if err != nil {
+		return fmt.Errorf("send: %w", err)
+	}
+	if !ok {
+		return errors.New("send: this group has no membership yet")
+	}
+	for _, mem := range g.Members {
+		if mem.Key == m.self.PublicKey {
+			if !mem.Joined {
+				return errors.New("accept the invitation first: /accept")
+			}
+			return nil
+		}
+	}
+	return errors.New("you are no longer a member of this group")
+}

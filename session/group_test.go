@@ -1,0 +1,303 @@
+package session
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/p2p/enode"
+
+	"hush/codec"
+	"hush/whisper"
+	"hush/whisper/mailserver"
+)
+
+// postCounter is a node that counts the one-to-one posts it makes per
+// recipient key.
+type postCounter struct {
+	Node
+	mu   sync.Mutex
+	to   map[string]int
+	all  int
+	seen chan struct{} // gets a value (if there is room) on every post
+}
+
+func countPosts(n Node) *postCounter {
+	return &postCounter{Node: n, to: make(map[string]int), seen: make(chan struct{}, 1<<16)}
+}
+
+func (p *postCounter) Post(post whisper.Post) ([32]byte, error) {
+	h, err := p.Node.Post(post)
+	if err == nil {
+		p.mu.Lock()
+		if post.PublicKey != nil {
+			p.to[codec.PublicKeyHex(post.PublicKey)]++
+		}
+		p.all++
+		p.mu.Unlock()
+		select {
+		case p.seen <- struct{}{}:
+		default:
+		}
+	}
+	return h, err
+}
+
+func (p *postCounter) postsTo(key string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.to[key]
+}
+
+// groupChat finds a chat of a client by id.
+func (c *client) groupChat(id string) (Chat, bool) {
+	for _, ch := range c.mgr.Chats() {
+		if ch.ID == id {
+			return ch, true
+		}
+	}
+	return Chat{}, false
+}
+
+func (c *client) groupLines(chatID string) []string {
+	var out []string
+	for _, ev := range c.events.all() {
+		if g, ok := ev.(GroupChanged); ok && g.ChatID == chatID {
+			out = append(out, g.Lines...)
+		}
+	}
+	return out
+}
+
+func (c *client) hasGroupLine(chatID, part string) bool {
+	for _, l := range c.groupLines(chatID) {
+		if strings.Contains(l, part) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *client) joined(chatID, key string) bool {
+	ms, err := c.mgr.GroupMembers(chatID)
+	if err != nil {
+		return false
+	}
+	for _, m := range ms {
+		if m.Key == key {
+			return m.Joined
+		}
+	}
+	return false
+}
+
+// TestGroupThreeMembers is acceptance 2 on loopback: A creates a group with
+// B and C, both accept, each writes a line the other two see in the same
+// order; A renames the group and all see the name; A removes C: A and B go
+// on, C gets nothing more (no post to C's key after its removal) and is
+// told, and a line C forges for the group is dropped.
+func TestGroupThreeMembers(t *testing.T) {
+	ms := newMailserverNode(t, mailserver.Config{})
+	var counters [3]*postCounter
+	opts := func(i int) clientOptions {
+		return clientOptions{
+			peers:       []*enode.Node{ms.node.Enode()},
+			mailservers: []Mailserver{ms.mailserver()},
+			wrapNode:    func(n Node) Node { counters[i] = countPosts(n); return counters[i] },
+		}
+	}
+	a, b, c := newClient(t, opts(0)), newClient(t, opts(1)), newClient(t, opts(2))
+	waitPeers(t, 1, a, b, c)
+
+	chat, err := a.mgr.CreateGroup("team", []string{b.key(), strings.TrimPrefix(c.key(), "0x")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := chat.ID
+	if chat.Kind != Group || chat.Name != "team" || chat.Members != 3 || chat.Invited || !strings.HasSuffix(id, a.key()) {
+		t.Fatalf("A's new chat: %+v", chat)
+	}
+	for _, x := range []*client{b, c} {
+		waitFor(t, "invitation", func() bool { ch, ok := x.groupChat(id); return ok && ch.Invited && ch.Members == 3 })
+		waitFor(t, "invitation line", func() bool { return x.hasGroupLine(id, "invited you") })
+		if err := x.mgr.Send(id, "too early"); err == nil || !strings.Contains(err.Error(), "/accept") {
+			t.Fatalf("send before accepting: %v", err)
+		}
+		if err := x.mgr.AcceptInvite(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, x := range []*client{a, b, c} {
+		waitFor(t, "all joined", func() bool { return x.joined(id, b.key()) && x.joined(id, c.key()) })
+	}
+
+	lines := []string{}
+	for i, x := range []*client{a, b, c} {
+		line := fmt.Sprintf("line from %c", 'A'+i)
+		if err := x.mgr.Send(id, line); err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, line)
+		for _, y := range []*client{a, b, c} {
+			waitFor(t, line, func() bool { return slices.Equal(y.texts(id), lines) })
+		}
+	}
+
+	if err := b.mgr.RenameGroup(id, "nope"); err == nil {
+		t.Fatal("a member who is not an admin renamed the group")
+	}
+	if err := a.mgr.RenameGroup(id, "renamed"); err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []*client{a, b, c} {
+		waitFor(t, "new name", func() bool { ch, _ := x.groupChat(id); return ch.Name == "renamed" })
+	}
+
+	if err := a.mgr.RemoveMember(id, c.key()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "C told", func() bool { ch, _ := c.groupChat(id); return ch.Removed && c.hasGroupLine(id, "you were removed") })
+	waitFor(t, "B sees C gone", func() bool { ch, _ := b.groupChat(id); return ch.Members == 2 })
+	toC := counters[0].postsTo(c.key()) + counters[1].postsTo(c.key())
+	cLines := len(c.texts(id))
+	for i := range 2 {
+		for _, x := range []*client{a, b} {
+			line := fmt.Sprintf("after kick %d from %s", i, x.mgr.Self().ShortName)
+			if err := x.mgr.Send(id, line); err != nil {
+				t.Fatal(err)
+			}
+			lines = append(lines, line)
+			for _, y := range []*client{a, b} {
+				waitFor(t, line, func() bool { return slices.Equal(y.texts(id), lines) })
+			}
+		}
+	}
+	if got := counters[0].postsTo(c.key()) + counters[1].postsTo(c.key()); got != toC {
+		t.Fatalf("%d posts to C after its removal", got-toC)
+	}
+	if err := c.mgr.Send(id, "still here?"); err == nil {
+		t.Fatal("a removed member could send")
+	}
+
+	// C forges a group line and sends it to A and B directly: dropped.
+	log, err := c.mgr.groupLog(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c4, _ := codec.EncodeMessage(codec.Message{Text: "forged", MessageType: codec.MessageTypeGroup, Clock: codec.NextClock(0, c.mgr.now()), ChatID: id})
+	forged, err := codec.EncodeMembership(codec.Membership{ChatID: id, Updates: wireUpdates(log)}, c4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	posts, err := c.mgr.postsTo([]string{a.key(), b.key()}, forged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dropped := a.mgr.dropped.Load()
+	for _, p := range posts {
+		if _, err := c.node.Post(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "A drops C's forged line", func() bool { return a.mgr.dropped.Load() > dropped })
+	if err := a.mgr.Send(id, "last"); err != nil {
+		t.Fatal(err)
+	}
+	lines = append(lines, "last")
+	for _, y := range []*client{a, b} {
+		waitFor(t, "last", func() bool { return slices.Equal(y.texts(id), lines) })
+	}
+	if got := len(c.texts(id)); got != cLines {
+		t.Fatalf("C has %d lines, had %d at its removal", got, cLines)
+	}
+}
+
+// TestGroupHistoryAndRestart is acceptances 3 and 4: an invitation and a
+// line that arrive while B is offline come from the mailserver; later B is
+// offline while A sends 20 lines, and all 20 arrive in place when B is back;
+// restarts of A and B keep the group, its members and its history.
+func TestGroupHistoryAndRestart(t *testing.T) {
+	ms := newMailserverNode(t, mailserver.Config{})
+	opts := clientOptions{peers: []*enode.Node{ms.node.Enode()}, mailservers: []Mailserver{ms.mailserver()}}
+	a, b := newClient(t, opts), newClient(t, opts)
+	waitPeers(t, 1, a, b)
+	bKey := b.key()
+	b.stop()
+
+	chat, err := a.mgr.CreateGroup("history", []string{bKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := chat.ID
+	if err := a.mgr.Send(id, "before you came"); err != nil {
+		t.Fatal(err)
+	}
+	ms.archived(t, 4) // two copies each of the creation and the line
+
+	b.restart(opts)
+	waitFor(t, "invitation from history", func() bool { ch, ok := b.groupChat(id); return ok && ch.Invited })
+	waitFor(t, "line from history", func() bool { return slices.Equal(b.texts(id), []string{"before you came"}) })
+	if err := b.mgr.AcceptInvite(id); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "A sees B join", func() bool { return a.joined(id, bKey) })
+
+	b.stop()
+	want := a.texts(id)
+	for i := range 20 {
+		line := fmt.Sprintf("while away %02d", i)
+		if err := a.mgr.Send(id, line); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, line)
+	}
+	waitFor(t, "A's 20 lines stored by the mailserver", func() bool {
+		ms, err := a.mgr.Latest(id, 100)
+		if err != nil {
+			return false
+		}
+		n := 0
+		for _, m := range ms {
+			if m.State == Stored {
+				n++
+			}
+		}
+		return n >= 21
+	})
+	b.restart(opts)
+	waitFor(t, "20 lines from history", func() bool { return len(b.texts(id)) >= len(want) })
+	if got := b.texts(id); !slices.Equal(got, want) {
+		t.Fatalf("B shows %q\nwant %q", got, want)
+	}
+
+	members := func(c *client) string {
+		ms, err := c.mgr.GroupMembers(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(ms)
+	}
+	beforeA, beforeB := members(a), members(b)
+	a.restart(opts)
+	b.restart(opts)
+	waitPeers(t, 1, a, b)
+	for _, x := range []*client{a, b} {
+		ch, ok := x.groupChat(id)
+		if !ok || ch.Kind != Group || ch.Name != "history" || ch.Members != 2 || ch.Invited || ch.Removed {
+			t.Fatalf("after restart: %+v %v", ch, ok)
+		}
+		if got := x.texts(id); !slices.Equal(got, want) {
+			t.Fatalf("history after restart %q", got)
+		}
+	}
+	if members(a) != beforeA || members(b) != beforeB {
+		t.Fatalf("members changed over a restart:\n %s\n %s", members(a), beforeA)
+	}
+	if err := b.mgr.Send(id, "after restart"); err != nil {
+		t.Fatal(err)
+	}
+	want = append(want, "after restart")
+	waitFor(t, "A gets B's line", func() bool { return slices.Equal(a.texts(id), want) })
+}
