@@ -33,15 +33,15 @@ type outEntry struct {
 	// quiet marks a group membership update: it has no stored row, so
 	// there is no state to write or show; a failure is still told.
 	quiet bool
-	state  MessageState // Pending or Sending while queued; Sent or Failed once settled
-	tries  int          // posts while a peer was connected that no ack answered yet
-	errs   int          // post errors in a row
-	err    error        // the last post error
-	due    time.Time    // Pending: post at or after; Sending: post again (or fail) at
+	state MessageState // Pending or Sending while queued; Sent or Failed once settled
+	tries int          // posts while a peer was connected that no ack answered yet
+	errs  int          // post errors in a row
+	err   error        // the last post error
+	due   time.Time    // Pending: post at or after; Sending: post again (or fail) at
 	// hashes are every envelope the message was sealed in: a re-seal gets
 	// a new hash, and an ack of an older copy still counts.
-	hashes [][32]byte
-	round  int // index in hashes of the last try's first copy
+	hashes  [][32]byte
+	round   int       // index in hashes of the last try's first copy
 	settled time.Time // when it left the queue as Sent or Failed
 }
 
