@@ -6,7 +6,7 @@ import "errors"
 var (
 	// ErrNotForThisDevice: the message has no entry for our installation nor
 	// a DH fallback entry. The caller may answer with BundleMessage
-	// (rate-limited, PROTOCOL.md §7.8).
+	// (rate-limited, PROTOCOL.md §7.9).
 	ErrNotForThisDevice = errors.New("message not encrypted for this device")
 	// ErrReplay: the message key was used already, or is older than the
 	// chain and was not kept as skipped.
