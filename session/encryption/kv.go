@@ -18,6 +18,20 @@ type KV interface {
 	Keys(ns, prefix string) ([]string, error)
 }
 
+// Op is one change of a batch: a Put, or a Delete when Delete is set.
+type Op struct {
+	NS, Key string
+	Value   []byte
+	Delete  bool
+}
+
+// Batcher is a KV that can write several changes in one transaction, all
+// or none. When the KV given to New is one, every Encrypt and Decrypt
+// writes its changes with a single Apply.
+type Batcher interface {
+	Apply(ops []Op) error
+}
+
 // NewMemoryKV returns a KV that lives in memory, for tests and tools.
 func NewMemoryKV() KV { return &memoryKV{m: map[string][]byte{}} }
 

@@ -79,11 +79,7 @@ func (p *Protocol) trimInstallations(ps *peerState, peerKey []byte) {
 	}
 }
 
-func (p *Protocol) deleteSession(name string) {
-	if err := p.kv.Delete(nsSession, name); err != nil {
-		p.log.Warn("delete session", "err", err)
-	}
-}
+func (p *Protocol) deleteSession(name string) { p.remove(nsSession, name) }
 
 // targets are the installations a message to peerKey goes to: enabled,
 // not ourselves, the MaxInstallations most recently seen.

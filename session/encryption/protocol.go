@@ -79,8 +79,9 @@ type Protocol struct {
 	now          func() time.Time
 	rand         io.Reader
 
-	mu   sync.Mutex
-	self selfState // cached; the KV copy is written on every change
+	mu    sync.Mutex
+	self  selfState // cached; the KV copy is written on every change
+	batch []Op      // changes of the call in progress, written by flush
 }
 
 // Installation is one device of a peer, as its bundles told us.

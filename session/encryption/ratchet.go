@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 
 	"github.com/ethereum/go-ethereum/crypto"
 )
@@ -246,13 +247,15 @@ func (r *ratchet) age() {
 	}
 }
 
-// ratchetState is the stored form of a ratchet (sealed before it is stored).
+// ratchetState is the stored form of a ratchet (sealed before it is
+// stored). The skipped keys are not in it: they travel as packed records
+// beside it (see sessionState), since JSON would be slow for thousands.
 type ratchetState struct {
 	RK, CKs, CKr []byte `json:",omitempty"`
 	Ns, Nr, PN   uint32
 	DHs          []byte
+	DHsPub       []byte
 	DHr          []byte `json:",omitempty"`
-	Skipped      []byte `json:",omitempty"` // records of skipRecordLen bytes
 	Past         []byte `json:",omitempty"` // prefixes of pastKeyLen bytes
 	Recv         uint32
 }
@@ -262,36 +265,40 @@ const skipRecordLen = keyLen + 4 + 4 + 32
 
 func (r *ratchet) state() ratchetState {
 	s := ratchetState{RK: r.rk, CKs: r.cks, CKr: r.ckr, Ns: r.ns, Nr: r.nr, PN: r.pn,
-		DHs: crypto.FromECDSA(r.dhs), DHr: r.dhr, Recv: r.recv}
-	if len(r.skipped) > 0 {
-		s.Skipped = make([]byte, 0, len(r.skipped)*skipRecordLen)
-		for id, k := range r.skipped {
-			s.Skipped = append(s.Skipped, id[:]...)
-			s.Skipped = binary.BigEndian.AppendUint32(s.Skipped, k.seq)
-			s.Skipped = append(s.Skipped, k.mk...)
-		}
-	}
+		DHs: crypto.FromECDSA(r.dhs), DHsPub: r.dhsPub, DHr: r.dhr, Recv: r.recv}
 	for _, p := range r.past {
 		s.Past = append(s.Past, p...)
 	}
 	return s
 }
 
-func (s ratchetState) ratchet() (*ratchet, error) {
-	dhs, err := crypto.ToECDSA(s.DHs)
-	if err != nil {
-		return nil, fmt.Errorf("stored ratchet key: %w", err)
+// appendSkipped packs the skipped keys.
+func (r *ratchet) appendSkipped(b []byte) []byte {
+	for id, k := range r.skipped {
+		b = append(b, id[:]...)
+		b = binary.BigEndian.AppendUint32(b, k.seq)
+		b = append(b, k.mk...)
 	}
-	if len(s.Skipped)%skipRecordLen != 0 || len(s.Past)%pastKeyLen != 0 {
+	return b
+}
+
+func (s ratchetState) ratchet(skipped []byte) (*ratchet, error) {
+	if len(s.DHs) != 32 || len(s.DHsPub) != keyLen {
+		return nil, errors.New("stored ratchet key is damaged")
+	}
+	if len(skipped)%skipRecordLen != 0 || len(s.Past)%pastKeyLen != 0 {
 		return nil, errors.New("stored ratchet is truncated")
 	}
+	// The public half is stored, so loading costs no curve multiplication;
+	// dh needs only D.
+	dhs := &ecdsa.PrivateKey{PublicKey: ecdsa.PublicKey{Curve: crypto.S256()}, D: new(big.Int).SetBytes(s.DHs)}
 	r := &ratchet{rk: s.RK, cks: s.CKs, ckr: s.CKr, ns: s.Ns, nr: s.Nr, pn: s.PN,
-		dhs: dhs, dhsPub: compress(&dhs.PublicKey), dhr: s.DHr, recv: s.Recv,
-		skipped: make(map[skipID]skippedKey, len(s.Skipped)/skipRecordLen)}
-	for b := s.Skipped; len(b) > 0; b = b[skipRecordLen:] {
+		dhs: dhs, dhsPub: s.DHsPub, dhr: s.DHr, recv: s.Recv,
+		skipped: make(map[skipID]skippedKey, len(skipped)/skipRecordLen)}
+	for b := skipped; len(b) > 0; b = b[skipRecordLen:] {
 		var id skipID
 		copy(id[:], b)
-		r.skipped[id] = skippedKey{seq: binary.BigEndian.Uint32(b[len(id):]), mk: bytes.Clone(b[len(id)+4 : skipRecordLen])}
+		r.skipped[id] = skippedKey{seq: binary.BigEndian.Uint32(b[len(id):]), mk: b[len(id)+4 : skipRecordLen : skipRecordLen]}
 	}
 	for b := s.Past; len(b) > 0; b = b[pastKeyLen:] {
 		r.past = append(r.past, b[:pastKeyLen:pastKeyLen])

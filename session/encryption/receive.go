@@ -40,6 +40,7 @@ func (p *Protocol) Decrypt(from *ecdsa.PublicKey, wire []byte) (Incoming, error)
 
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	defer p.discard()
 	ps, err := p.loadPeer(peerKey)
 	if err != nil {
 		return Incoming{}, err
@@ -59,14 +60,14 @@ func (p *Protocol) Decrypt(from *ecdsa.PublicKey, wire []byte) (Incoming, error)
 	direct := pm.GetDirectMessage()
 	if len(direct) == 0 {
 		in.Kind, in.Payload = PublicMessage, pm.GetPublicMessage()
-		return in, p.save(nsPeer, p.peerName(peerKey), ps)
+		return in, p.commitPeer(peerKey, ps)
 	}
 	m := direct[p.installation]
 	if m == nil {
 		m = direct[noInstallation]
 	}
 	if m == nil {
-		if err := p.save(nsPeer, p.peerName(peerKey), ps); err != nil {
+		if err := p.commitPeer(peerKey, ps); err != nil {
 			return Incoming{}, err
 		}
 		return Incoming{}, fmt.Errorf("%w: entries for %d other installations", ErrNotForThisDevice, len(direct))
@@ -87,7 +88,18 @@ func (p *Protocol) Decrypt(from *ecdsa.PublicKey, wire []byte) (Incoming, error)
 		inst.Answered = true
 		inst.Seen = p.now().UnixNano()
 	}
-	return in, p.save(nsPeer, p.peerName(peerKey), ps)
+	if err := p.commitPeer(peerKey, ps); err != nil {
+		return Incoming{}, err
+	}
+	return in, nil
+}
+
+// commitPeer stores the peer record and everything else the call changed.
+func (p *Protocol) commitPeer(peerKey []byte, ps *peerState) error {
+	if err := p.save(nsPeer, p.peerName(peerKey), ps); err != nil {
+		return err
+	}
+	return p.flush()
 }
 
 // parseProtocolMessage tells a ProtocolMessage from plain transit: it must

@@ -40,7 +40,12 @@ func (p *Protocol) rotateIfDue() error {
 	if next.Bundle, err = proto.Marshal(b); err != nil {
 		return err
 	}
+	// Written at once, apart from the call that asked: the cached copy
+	// must never be ahead of the stored one.
 	if err := p.save(nsSelf, p.selfName(), &next); err != nil {
+		return fmt.Errorf("rotate signed prekey: %w", err)
+	}
+	if err := p.flush(); err != nil {
 		return fmt.Errorf("rotate signed prekey: %w", err)
 	}
 	p.self = next
@@ -73,6 +78,7 @@ func (p *Protocol) ownSPK(pub []byte) (ownSPK, bool) {
 func (p *Protocol) BundleMessage() ([]byte, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	defer p.discard()
 	if err := p.rotateIfDue(); err != nil {
 		return nil, err
 	}

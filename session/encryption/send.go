@@ -23,6 +23,7 @@ type Outgoing struct {
 func (p *Protocol) Encrypt(to *ecdsa.PublicKey, payload []byte) (Outgoing, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	defer p.discard()
 	if err := p.rotateIfDue(); err != nil {
 		return Outgoing{}, err
 	}
@@ -71,12 +72,14 @@ func (p *Protocol) Encrypt(to *ecdsa.PublicKey, payload []byte) (Outgoing, error
 	if err != nil {
 		return Outgoing{}, err
 	}
+	// The advanced chains are stored before the message leaves.
+	if err := p.flush(); err != nil {
+		return Outgoing{}, err
+	}
 	return Outgoing{Wire: wire, Kind: kind}, nil
 }
 
 // encryptFor encrypts for one installation, starting a session if needed.
-// The advanced sending chain is stored before the message leaves, so a
-// crash never reuses a message key.
 func (p *Protocol) encryptFor(ps *peerState, to *ecdsa.PublicKey, peerKey []byte, id string, payload []byte) (*DirectMessageProtocol, Kind, error) {
 	in := ps.Installations[id]
 	ref := sendingRef(in)

@@ -1,7 +1,9 @@
 package encryption
 
 import (
+	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -32,7 +34,7 @@ type ownSPK struct {
 // peerState is what we know of one identity: its installations, and
 // whether it has ever sent us a ProtocolMessage.
 type peerState struct {
-	ReadsProtocol bool                      `json:",omitempty"`
+	ReadsProtocol bool                     `json:",omitempty"`
 	Installations map[string]*installState `json:",omitempty"`
 }
 
@@ -100,11 +102,45 @@ func (p *Protocol) save(ns, name string, v any) error {
 	if err != nil {
 		return err
 	}
-	if err := p.kv.Put(ns, name, sealed); err != nil {
-		return fmt.Errorf("store %s state: %w", ns, err)
+	p.batch = append(p.batch, Op{NS: ns, Key: name, Value: sealed})
+	return nil
+}
+
+func (p *Protocol) remove(ns, name string) {
+	p.batch = append(p.batch, Op{NS: ns, Key: name, Delete: true})
+}
+
+// flush writes the changes of the current call: in one transaction when
+// the KV is a Batcher, else one by one. A call that fails before its flush
+// writes nothing, so the stored state never holds half a message.
+func (p *Protocol) flush() error {
+	ops := p.batch
+	p.batch = p.batch[:0]
+	if len(ops) == 0 {
+		return nil
+	}
+	if b, ok := p.kv.(Batcher); ok {
+		if err := b.Apply(ops); err != nil {
+			return fmt.Errorf("store encryption state: %w", err)
+		}
+		return nil
+	}
+	for _, op := range ops {
+		var err error
+		if op.Delete {
+			err = p.kv.Delete(op.NS, op.Key)
+		} else {
+			err = p.kv.Put(op.NS, op.Key, op.Value)
+		}
+		if err != nil {
+			return fmt.Errorf("store encryption state: %w", err)
+		}
 	}
 	return nil
 }
+
+// discard drops the changes of a call that failed.
+func (p *Protocol) discard() { p.batch = p.batch[:0] }
 
 func (p *Protocol) peerName(peerKey []byte) string { return p.seal.name(hex.EncodeToString(peerKey)) }
 
@@ -123,22 +159,46 @@ func (p *Protocol) sessionName(peerKey []byte, installation string, bundleID []b
 	return p.seal.name(hex.EncodeToString(peerKey), installation, hex.EncodeToString(bundleID))
 }
 
+// A stored session is uvarint(len(json)) ‖ json(sessionState) ‖ the packed
+// skipped keys, all sealed as one value so that it changes atomically.
 func (p *Protocol) loadSession(name string) (*sessionState, *ratchet, error) {
-	var s sessionState
-	ok, err := p.load(nsSession, name, &s)
+	sealed, ok, err := p.kv.Get(nsSession, name)
 	if err != nil || !ok {
 		return nil, nil, err
 	}
-	r, err := s.Ratchet.ratchet()
+	plain, err := p.seal.open(nsSession, name, sealed)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("session state: %w", err)
+	}
+	n, w := binary.Uvarint(plain)
+	if w <= 0 || n > uint64(len(plain)-w) {
+		return nil, nil, errors.New("session state: damaged")
+	}
+	var s sessionState
+	if err := json.Unmarshal(plain[w:w+int(n)], &s); err != nil {
+		return nil, nil, fmt.Errorf("session state: %w", err)
+	}
+	r, err := s.Ratchet.ratchet(plain[w+int(n):])
+	if err != nil {
+		return nil, nil, fmt.Errorf("session state: %w", err)
 	}
 	return &s, r, nil
 }
 
 func (p *Protocol) saveSession(name string, s *sessionState, r *ratchet) error {
 	s.Ratchet = r.state()
-	return p.save(nsSession, name, s)
+	js, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	plain := binary.AppendUvarint(make([]byte, 0, 10+len(js)+len(r.skipped)*skipRecordLen), uint64(len(js)))
+	plain = r.appendSkipped(append(plain, js...))
+	sealed, err := p.seal.seal(nsSession, name, plain)
+	if err != nil {
+		return err
+	}
+	p.batch = append(p.batch, Op{NS: nsSession, Key: name, Value: sealed})
+	return nil
 }
 
 func timeOf(unixNano int64) time.Time { return time.Unix(0, unixNano) }
