@@ -3,8 +3,8 @@ package encryption
 import (
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
