@@ -177,8 +177,8 @@ type timedSender struct {
 	busy *busyClock
 }
 
-func (s *timedSender) SendDirect(peerID []byte, env *whisperv6.Envelope) error {
-	err := s.node.SendDirect(peerID, env)
+func (s *timedSender) SendArchived(peerID []byte, raw []byte) error {
+	err := s.node.SendArchived(peerID, raw)
 	if err == nil {
 		s.busy.envelopeSent()
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"database/sql"
 	"fmt"
+	"strings"
 )
 
 // archivePage is how many rows ArchiveScan reads per query: large enough to
@@ -11,8 +12,9 @@ import (
 const archivePage = 500
 
 // ArchivePut stores raw envelopes under their keys in one transaction.
-// Keys already present keep their first value. Keys are opaque byte strings,
-// ordered bytewise; empty keys are refused.
+// Keys already present keep their first value. Keys are byte strings,
+// ordered bytewise, whose last 4 bytes are the envelope's topic (the
+// mailserver's key layout); empty keys are refused.
 func (s *Store) ArchivePut(keys, raws [][]byte) error {
 	if len(keys) != len(raws) {
 		return fmt.Errorf("archive put: %d keys but %d values", len(keys), len(raws))
@@ -31,6 +33,9 @@ func (s *Store) ArchivePut(keys, raws [][]byte) error {
 			return err
 		}
 		defer insert.Close()
+		if err := addArchiveTopics(tx, keys); err != nil {
+			return err
+		}
 		var added int64
 		for i, k := range keys {
 			raw := raws[i]
@@ -82,6 +87,129 @@ func (s *Store) ArchiveScan(from, to []byte, fn func(key, raw []byte) bool) erro
 		}
 		cursor, inclusive = page[len(page)-1].key, false
 	}
+}
+
+// archiveTopicOf is the topic of a key: its last 4 bytes (the whole key
+// when shorter), as substr(key, -4) computes it in SQL.
+func archiveTopicOf(key []byte) []byte {
+	return key[max(len(key)-4, 0):]
+}
+
+// addArchiveTopics records the topics of keys (most batches repeat a few).
+func addArchiveTopics(tx *sql.Tx, keys [][]byte) error {
+	seen := make(map[string]bool)
+	for _, k := range keys {
+		topic := archiveTopicOf(k)
+		if seen[string(topic)] {
+			continue
+		}
+		seen[string(topic)] = true
+		if _, err := tx.Exec(`INSERT OR IGNORE INTO archive_topics (topic) VALUES (?)`, topic); err != nil {
+			return fmt.Errorf("topic %x: %w", topic, err)
+		}
+	}
+	return nil
+}
+
+// maxTopicBranches is the most topics ArchiveRead reads through the topic
+// index, one index range each; a request for more topics than that reads
+// in key order and keeps what matches.
+const maxTopicBranches = 64
+
+// ArchiveRead returns, in ascending key order, at most limit stored pairs
+// with from <= key < to whose topic is one of topics (nil: any topic). The
+// returned slices are the caller's.
+func (s *Store) ArchiveRead(from, to []byte, topics [][]byte, limit int) (keys, raws [][]byte, err error) {
+	if limit <= 0 || (topics != nil && len(topics) == 0) {
+		return nil, nil, nil
+	}
+	var rows *sql.Rows
+	switch {
+	case topics == nil:
+		rows, err = s.db.Query(`SELECT key, raw FROM archive WHERE key >= ? AND key < ? ORDER BY key LIMIT ?`,
+			from, to, limit)
+	case len(topics) <= maxTopicBranches:
+		// One index range per topic, each cut at limit, merged by key.
+		var q strings.Builder
+		args := make([]any, 0, 4*len(topics)+1)
+		for i, topic := range topics {
+			if i > 0 {
+				q.WriteString(" UNION ALL ")
+			}
+			q.WriteString(`SELECT * FROM (SELECT key, raw FROM archive WHERE substr(key, -4) = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?)`)
+			args = append(args, topic, from, to, limit)
+		}
+		q.WriteString(` ORDER BY 1 LIMIT ?`)
+		rows, err = s.db.Query(q.String(), append(args, limit)...)
+	default:
+		return s.archiveReadFiltered(from, to, topics, limit)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("archive read: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, r []byte
+		if err := rows.Scan(&k, &r); err != nil {
+			return nil, nil, fmt.Errorf("archive read: %w", err)
+		}
+		keys, raws = append(keys, k), append(raws, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("archive read: %w", err)
+	}
+	return keys, raws, nil
+}
+
+// archiveReadFiltered is ArchiveRead for many topics: pages in key order,
+// keeping the rows of the wanted topics.
+func (s *Store) archiveReadFiltered(from, to []byte, topics [][]byte, limit int) (keys, raws [][]byte, err error) {
+	want := make(map[string]bool, len(topics))
+	for _, t := range topics {
+		want[string(t)] = true
+	}
+	err = s.ArchiveScan(from, to, func(k, r []byte) bool {
+		if want[string(archiveTopicOf(k))] {
+			keys, raws = append(keys, k), append(raws, r)
+		}
+		return len(keys) < limit
+	})
+	return keys, raws, err
+}
+
+// ArchiveTopics returns every topic ever archived, in any order.
+func (s *Store) ArchiveTopics() ([][]byte, error) {
+	rows, err := s.db.Query(`SELECT topic FROM archive_topics`)
+	if err != nil {
+		return nil, fmt.Errorf("archive topics: %w", err)
+	}
+	defer rows.Close()
+	var topics [][]byte
+	for rows.Next() {
+		var t []byte
+		if err := rows.Scan(&t); err != nil {
+			return nil, fmt.Errorf("archive topics: %w", err)
+		}
+		topics = append(topics, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("archive topics: %w", err)
+	}
+	return topics, nil
+}
+
+// ArchiveSize returns how many envelopes the archive holds and the size of
+// the database file in bytes (the whole file: `hush serve` keeps its
+// archive in a file of its own).
+func (s *Store) ArchiveSize() (envelopes, bytes int64, err error) {
+	if envelopes, err = s.ArchiveCount(); err != nil {
+		return 0, 0, err
+	}
+	var pages, pageSize int64
+	if err := s.db.QueryRow(`SELECT page_count, page_size FROM pragma_page_count(), pragma_page_size()`).Scan(&pages, &pageSize); err != nil {
+		return 0, 0, fmt.Errorf("archive size: %w", err)
+	}
+	return envelopes, pages * pageSize, nil
 }
 
 type archiveEntry struct{ key, raw []byte }

@@ -22,6 +22,7 @@ func migrations() []migration {
 		{2, "ignored senders", schemaV2},
 		{3, "encryption secrets and settings", schemaSecrets},
 		{4, "private groups", schemaGroups},
+		{5, "archive read by topic", schemaArchiveTopics},
 	}
 }
 
@@ -164,6 +165,18 @@ CREATE TABLE group_members (
 	joined INTEGER NOT NULL,
 	PRIMARY KEY (chat, pos)
 ) WITHOUT ROWID;
+`
+
+// schemaArchiveTopics lets `hush serve` answer a request for a few topics
+// without walking every envelope of its time range: an index on the topic
+// (an archive key's last 4 bytes) then the key, and the set of topics
+// stored, against which the server matches a request's bloom.
+const schemaArchiveTopics = `
+CREATE INDEX archive_topic ON archive (substr(key, -4), key);
+CREATE TABLE archive_topics (
+	topic BLOB PRIMARY KEY
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO archive_topics (topic) SELECT DISTINCT substr(key, -4) FROM archive;
 `
 
 // SchemaVersion is the schema version this package writes.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/ethereum/go-ethereum/p2p"
+	"github.com/ethereum/go-ethereum/rlp"
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
 )
 
@@ -20,6 +21,20 @@ func (n *Node) SendDirect(peerID []byte, env *whisperv6.Envelope) error {
 	}
 	if err := p2p.Send(l.rw, codeDirect, env); err != nil {
 		return fmt.Errorf("send direct envelope to %s: %w", l.id.TerminalString(), err)
+	}
+	return nil
+}
+
+// SendArchived sends one envelope given as its RLP encoding (as the
+// mailserver archive stores it) with code 127. The bytes go out as they
+// are: re-encoding would give the same ones at the cost of a decode.
+func (n *Node) SendArchived(peerID []byte, raw []byte) error {
+	l, err := n.linkByBytes(peerID)
+	if err != nil {
+		return fmt.Errorf("send archived envelope: %w", err)
+	}
+	if err := p2p.Send(l.rw, codeDirect, rlp.RawValue(raw)); err != nil {
+		return fmt.Errorf("send archived envelope to %s: %w", l.id.TerminalString(), err)
 	}
 	return nil
 }

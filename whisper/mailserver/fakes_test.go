@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ecdsa"
 	"errors"
+	"slices"
 	"sort"
 	"sync"
 	"testing"
@@ -50,33 +51,39 @@ func (a *memArchive) ArchivePut(keys, raws [][]byte) error {
 	return nil
 }
 
-func (a *memArchive) ArchiveScan(from, to []byte, fn func(key, raw []byte) bool) error {
+func (a *memArchive) ArchiveRead(from, to []byte, topics [][]byte, limit int) (keys, raws [][]byte, err error) {
 	a.mu.Lock()
+	defer a.mu.Unlock()
 	a.scans++
-	var keys, raws [][]byte
 	for _, k := range a.keys {
-		if bytes.Compare(k, from) >= 0 && bytes.Compare(k, to) < 0 {
-			keys = append(keys, k)
-			raws = append(raws, a.raws[string(k)])
-		}
-	}
-	a.mu.Unlock()
-	var keyBuf, rawBuf []byte
-	for i := range keys {
-		keyBuf = append(keyBuf[:0], keys[i]...)
-		rawBuf = append(rawBuf[:0], raws[i]...)
-		if !fn(keyBuf, rawBuf) {
+		if len(keys) == limit {
 			break
 		}
-		// Scribble over the buffers as a real store's row buffers would be.
-		for j := range keyBuf {
-			keyBuf[j] = 0xee
+		if bytes.Compare(k, from) < 0 || bytes.Compare(k, to) >= 0 {
+			continue
 		}
-		for j := range rawBuf {
-			rawBuf[j] = 0xee
+		if topics != nil && !slices.ContainsFunc(topics, func(t []byte) bool { return bytes.HasSuffix(k, t) }) {
+			continue
 		}
+		keys = append(keys, bytes.Clone(k))
+		raws = append(raws, bytes.Clone(a.raws[string(k)]))
 	}
-	return nil
+	return keys, raws, nil
+}
+
+func (a *memArchive) ArchiveTopics() ([][]byte, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	seen := map[string]bool{}
+	var topics [][]byte
+	for _, k := range a.keys {
+		if len(k) < 4 || seen[string(k[len(k)-4:])] {
+			continue
+		}
+		seen[string(k[len(k)-4:])] = true
+		topics = append(topics, bytes.Clone(k[len(k)-4:]))
+	}
+	return topics, nil
 }
 
 func (a *memArchive) count() int {
@@ -99,7 +106,7 @@ type sent struct {
 }
 
 // recordingSender records everything sent, in order. hold, when set, makes
-// SendDirect to that peer wait until release is closed; panicFor makes it panic.
+// SendArchived to that peer wait until release is closed; panicFor makes it panic.
 type recordingSender struct {
 	mu       sync.Mutex
 	log      []sent
@@ -111,16 +118,16 @@ type recordingSender struct {
 	afterCompletion func(peer string, payload []byte)
 }
 
-func (r *recordingSender) SendDirect(peerID []byte, env *whisperv6.Envelope) error {
+func (r *recordingSender) SendArchived(peerID []byte, raw []byte) error {
 	if string(peerID) == r.panicFor {
 		panic("test sender exploded")
 	}
 	if r.release != nil && string(peerID) == r.hold {
 		<-r.release
 	}
-	// Like the real sender: the envelope must survive an RLP round trip.
-	raw, err := rlp.EncodeToBytes(env)
-	if err != nil {
+	// Like a peer: what is sent must decode as an envelope.
+	var env whisperv6.Envelope
+	if err := rlp.DecodeBytes(raw, &env); err != nil {
 		return err
 	}
 	r.mu.Lock()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/p2p"
+	"github.com/ethereum/go-ethereum/rlp"
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
 )
 
@@ -68,11 +69,15 @@ type p2pSender struct {
 	recordingSender
 }
 
-func (p *p2pSender) SendDirect(peerID []byte, env *whisperv6.Envelope) error {
-	if err := p.shh.SendP2PMessage(peerID, env); err != nil {
+func (p *p2pSender) SendArchived(peerID []byte, raw []byte) error {
+	var env whisperv6.Envelope
+	if err := rlp.DecodeBytes(raw, &env); err != nil {
 		return err
 	}
-	return p.recordingSender.SendDirect(peerID, env)
+	if err := p.shh.SendP2PMessage(peerID, &env); err != nil {
+		return err
+	}
+	return p.recordingSender.SendArchived(peerID, raw)
 }
 
 // p2pMailserver is a Server behind a real whisperv6 node, and a client

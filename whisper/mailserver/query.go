@@ -5,8 +5,12 @@ import (
 
 	"hush/whisper/mailformat"
 
+	"github.com/ethereum/go-ethereum/rlp"
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
 )
+
+// plainEnvelope has whisperv6.Envelope's fields without its DecodeRLP.
+type plainEnvelope whisperv6.Envelope
 
 // Query answers a history request from the server's own archive for a
 // client in the same process (hush serve's RPC, PROTOCOL.md §10): fn gets
@@ -22,7 +26,15 @@ func (s *Server) Query(r mailformat.Request, fn func(*whisperv6.Envelope) error)
 	if err != nil {
 		return mailformat.Completion{}, fmt.Errorf("query archive: %w", err)
 	}
-	p, err := s.sendPage(r, lower, upper, s.pageLimit(r.Limit), fn)
+	p, err := s.sendPage(r, lower, upper, s.pageLimit(r.Limit), func(raw []byte) error {
+		// Decoded as the plain struct: whisperv6's own decoder would also
+		// hash the envelope, which the caller may not need.
+		var env whisperv6.Envelope
+		if err := rlp.DecodeBytes(raw, (*plainEnvelope)(&env)); err != nil {
+			return fmt.Errorf("archived envelope: %w", err)
+		}
+		return fn(&env)
+	})
 	if err != nil {
 		return mailformat.Completion{}, fmt.Errorf("query archive: %w", err)
 	}

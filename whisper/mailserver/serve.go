@@ -29,10 +29,12 @@ const upperMargin = 60
 const minPageLimit = 2
 
 // Reading the archive in chunks keeps the store's read cursor closed while
-// envelopes go out over the network to a possibly slow peer.
+// envelopes go out over the network to a possibly slow peer. A chunk whose
+// envelopes pass readChunkBytes halves the next one, down to minChunkRows.
 const (
-	scanChunkCount = 500
-	scanChunkBytes = 4 << 20
+	readChunkRows  = 500
+	minChunkRows   = 8
+	readChunkBytes = 4 << 20
 )
 
 // The kinds of refusal. The texts of the ERROR= replies start with them
@@ -158,8 +160,8 @@ func (s *Server) serveThen(peerID []byte, req *whisperv6.Envelope, beforeReply f
 	}
 	limit := s.pageLimit(r.Limit)
 
-	page, err := s.sendPage(r, lower, upper, limit, func(env *whisperv6.Envelope) error {
-		return s.sender.SendDirect(peerID, env)
+	page, err := s.sendPage(r, lower, upper, limit, func(raw []byte) error {
+		return s.sender.SendArchived(peerID, raw)
 	})
 	s.counters.sent.Add(uint64(page.sent))
 	if err != nil {
@@ -329,9 +331,11 @@ type page struct {
 	cursor []byte   // set when more envelopes match after the page
 }
 
-// sendPage streams the matching envelopes in key order to send, up to
-// limit, and looks one match further to tell whether a cursor is needed.
-func (s *Server) sendPage(r mailformat.Request, lower, upper uint32, limit int, send func(*whisperv6.Envelope) error) (page, error) {
+// sendPage hands the matching envelopes to send in key order, up to limit,
+// as they are stored (no decode and re-encode), reading the archive in
+// chunks with a row limit. The last chunk asks for one row past the limit,
+// which answers "is there more?".
+func (s *Server) sendPage(r mailformat.Request, lower, upper uint32, limit int, send func(raw []byte) error) (page, error) {
 	var p page
 	from := Key(lower, [32]byte{}, [4]byte{})
 	if r.Cursor != nil && bytes.Compare(r.Cursor, from) > 0 {
@@ -341,76 +345,102 @@ func (s *Server) sendPage(r mailformat.Request, lower, upper uint32, limit int, 
 	if bytes.Compare(from, to) >= 0 {
 		return p, nil // a cursor past the range: nothing left to send
 	}
+	topics, err := s.topicsFor(r.Bloom)
+	if err != nil {
+		return p, err
+	}
+	if topics != nil && len(topics) == 0 {
+		return p, nil // no stored topic matches the bloom
+	}
 	// A damaged archive must not cost a log line per envelope per request.
 	var bad damage
 	defer bad.report(s)
+	chunk := readChunkRows
 	var lastKey []byte
 	for {
 		if s.isStopping() {
 			return p, errors.New("server stopping")
 		}
-		// One extra match beyond the limit answers "is there more?".
-		items, resume, err := s.collect(from, to, r.Bloom, limit-p.sent+1, &bad)
+		want := min(limit-p.sent+1, chunk)
+		keys, raws, err := s.archive.ArchiveRead(from, to, topics, want)
 		if err != nil {
-			return p, err
+			return p, fmt.Errorf("read archive: %w", err)
 		}
-		for _, item := range items {
+		size := 0
+		for i, key := range keys {
 			if p.sent == limit {
 				p.cursor = lastKey[:mailformat.CursorLength]
 				return p, nil
 			}
-			// Decoded as the plain struct: whisperv6's own decoder would also
-			// hash the envelope, which costs as much as the rest of the read
-			// and is not needed to send it on.
-			var env whisperv6.Envelope
-			if err := rlp.DecodeBytes(item.raw, (*plainEnvelope)(&env)); err != nil {
-				bad.note(item.key, err)
+			raw := raws[i]
+			size += len(raw)
+			if len(key) != KeyLength {
+				bad.note(key, fmt.Errorf("key of %d bytes", len(key)))
 				continue
 			}
-			if err := send(&env); err != nil {
+			// The archive selected by topic already; the bloom is checked
+			// again because topics may have been added since topicsFor.
+			if !BloomMatch(r.Bloom, whisperv6.TopicToBloom(whisperv6.BytesToTopic(key[mailformat.CursorLength:]))) {
+				continue
+			}
+			if err := checkEnvelopeShape(raw); err != nil {
+				bad.note(key, err)
+				continue
+			}
+			if err := send(raw); err != nil {
 				return p, fmt.Errorf("send envelope: %w", err)
 			}
 			p.sent++
-			lastKey = item.key
-			copy(p.last[:], item.key[4:mailformat.CursorLength])
+			lastKey = key
+			copy(p.last[:], key[4:mailformat.CursorLength])
 		}
-		if resume == nil {
+		if len(keys) < want {
 			return p, nil
 		}
-		from = resume
+		// The smallest key above the last one read.
+		from = append(keys[len(keys)-1], 0)
+		// Large envelopes make smaller chunks, so a page of them is never
+		// all in memory at once.
+		if size > readChunkBytes {
+			chunk = max(chunk/2, minChunkRows)
+		}
 	}
 }
 
-// collect reads up to want matching pairs (fewer if they pass
-// scanChunkBytes) from [from, to). resume is where the next chunk starts,
-// or nil when the range is exhausted.
-func (s *Server) collect(from, to, bloom []byte, want int, bad *damage) (items []archiveItem, resume []byte, err error) {
-	want = min(want, scanChunkCount)
-	size := 0
-	var lastKey []byte
-	full := false
-	err = s.archive.ArchiveScan(from, to, func(key, raw []byte) bool {
-		lastKey = append(lastKey[:0], key...)
-		if len(key) != KeyLength {
-			bad.note(key, fmt.Errorf("key of %d bytes", len(key)))
-			return true
-		}
-		if !BloomMatch(bloom, whisperv6.TopicToBloom(whisperv6.BytesToTopic(key[mailformat.CursorLength:]))) {
-			return true
-		}
-		items = append(items, archiveItem{key: bytes.Clone(key), raw: bytes.Clone(raw)})
-		size += len(raw)
-		full = len(items) >= want || size >= scanChunkBytes
-		return !full
-	})
+// checkEnvelopeShape is the check a stored envelope passes before it goes out
+// as stored: one RLP list of whisperv6's five envelope fields. A row that is
+// not would make a geth peer drop us. The fields themselves are not decoded.
+func checkEnvelopeShape(raw []byte) error {
+	kind, content, rest, err := rlp.Split(raw)
 	if err != nil {
-		return nil, nil, fmt.Errorf("scan archive: %w", err)
+		return err
 	}
-	if full {
-		// The smallest key above lastKey.
-		resume = append(lastKey, 0)
+	if kind != rlp.List || len(rest) != 0 {
+		return errors.New("not one RLP list")
 	}
-	return items, resume, nil
+	if n, err := rlp.CountValues(content); err != nil || n != 5 {
+		return fmt.Errorf("envelope of %d fields (%v)", n, err)
+	}
+	return nil
+}
+
+// topicsFor returns the stored topics that bloom selects, or nil when it
+// selects every stored topic (the archive then reads by time alone).
+func (s *Server) topicsFor(bloom []byte) ([][]byte, error) {
+	all, err := s.archive.ArchiveTopics()
+	if err != nil {
+		return nil, fmt.Errorf("read archive topics: %w", err)
+	}
+	matched := make([][]byte, 0, len(all))
+	for _, t := range all {
+		if len(t) == 4 && BloomMatch(bloom, whisperv6.TopicToBloom(whisperv6.BytesToTopic(t))) {
+			matched = append(matched, t)
+		}
+	}
+	if len(matched) == len(all) {
+		return nil, nil
+	}
+	return matched, nil
 }
 
 // damage counts the archive rows a page skipped as unreadable.
@@ -432,9 +462,6 @@ func (d *damage) report(s *Server) {
 		s.log.Warn("archived envelopes unreadable; skipped", "count", d.count, "first-key", d.first, "err", d.err)
 	}
 }
-
-// plainEnvelope has whisperv6.Envelope's fields without its DecodeRLP.
-type plainEnvelope whisperv6.Envelope
 
 // scanEnd is the exclusive end of the keys sent at or before upper. For
 // upper = 0xFFFFFFFF, upper+1 would wrap to 0 and select nothing; any key

@@ -34,21 +34,28 @@ const (
 	archiveFlushInterval = 50 * time.Millisecond
 )
 
-// Archive is the envelope store (implemented by hush's store.Store; SQLite):
-// keys are Key(...) values.
+// Archive is the envelope store. hush has two: its SQLite store (the
+// embedded default) and a PostgreSQL archive several servers can share
+// (PROTOCOL.md §11). Keys are Key(...) values, compared bytewise; an
+// envelope's hash fixes its key, so a key already stored is the same
+// envelope and two servers writing one archive store it once.
 type Archive interface {
-	// ArchivePut stores the pairs in one transaction, ignoring keys already present.
+	// ArchivePut stores the pairs, ignoring keys already present.
 	ArchivePut(keys, raws [][]byte) error
-	// ArchiveScan calls fn for each stored pair with from <= key < to, in
-	// ascending key order, until fn returns false. The slices passed to fn
-	// may be reused after it returns.
-	ArchiveScan(from, to []byte, fn func(key, raw []byte) bool) error
+	// ArchiveRead returns, in ascending key order, at most limit stored
+	// pairs with from <= key < to whose topic (the key's last 4 bytes) is
+	// one of topics; nil topics means any topic. It reads no more rows
+	// than it returns, give or take an index probe per topic.
+	ArchiveRead(from, to []byte, topics [][]byte, limit int) (keys, raws [][]byte, err error)
+	// ArchiveTopics returns the distinct topics stored, in any order; it
+	// may include topics whose envelopes have all been pruned.
+	ArchiveTopics() ([][]byte, error)
 }
 
 // Sender is the node's way to reach a peer (implemented by the parent whisper.Node).
 type Sender interface {
-	// SendDirect sends one envelope with code 127.
-	SendDirect(peerID []byte, env *whisperv6.Envelope) error
+	// SendArchived sends one envelope, given as its RLP encoding, with code 127.
+	SendArchived(peerID []byte, raw []byte) error
 	// SendCompletion sends code 125; the sender RLP-encodes payload as a byte string.
 	SendCompletion(peerID []byte, payload []byte) error
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -63,26 +64,36 @@ func (a *memArchive) ArchivePut(keys, raws [][]byte) error {
 	return nil
 }
 
-func (a *memArchive) ArchiveScan(from, to []byte, fn func(key, raw []byte) bool) error {
+func (a *memArchive) ArchiveRead(from, to []byte, topics [][]byte, limit int) (keys, raws [][]byte, err error) {
 	a.mu.Lock()
-	keys := make([]string, 0, len(a.m))
+	defer a.mu.Unlock()
+	sorted := make([]string, 0, len(a.m))
 	for k := range a.m {
-		if k >= string(from) && k < string(to) {
-			keys = append(keys, k)
+		if k >= string(from) && k < string(to) &&
+			(topics == nil || slices.ContainsFunc(topics, func(t []byte) bool { return strings.HasSuffix(k, string(t)) })) {
+			sorted = append(sorted, k)
 		}
 	}
-	sort.Strings(keys)
-	raws := make([][]byte, len(keys))
-	for i, k := range keys {
-		raws[i] = a.m[k]
+	sort.Strings(sorted)
+	for _, k := range sorted[:min(limit, len(sorted))] {
+		keys = append(keys, []byte(k))
+		raws = append(raws, bytes.Clone(a.m[k]))
 	}
-	a.mu.Unlock()
-	for i, k := range keys {
-		if !fn([]byte(k), raws[i]) {
-			break
+	return keys, raws, nil
+}
+
+func (a *memArchive) ArchiveTopics() ([][]byte, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	seen := map[string]bool{}
+	var topics [][]byte
+	for k := range a.m {
+		if t := k[max(len(k)-4, 0):]; !seen[t] {
+			seen[t] = true
+			topics = append(topics, []byte(t))
 		}
 	}
-	return nil
+	return topics, nil
 }
 
 func (a *memArchive) len() int {
