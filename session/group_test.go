@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/p2p/enode"
 
@@ -21,11 +22,11 @@ type postCounter struct {
 	mu   sync.Mutex
 	to   map[string]int
 	all  int
-	seen chan struct{} // gets a value (if there is room) on every post
+	seen chan time.Time // gets the time of every post (if there is room)
 }
 
 func countPosts(n Node) *postCounter {
-	return &postCounter{Node: n, to: make(map[string]int), seen: make(chan struct{}, 1<<16)}
+	return &postCounter{Node: n, to: make(map[string]int), seen: make(chan time.Time, 1<<16)}
 }
 
 func (p *postCounter) Post(post whisper.Post) ([32]byte, error) {
@@ -38,7 +39,7 @@ func (p *postCounter) Post(post whisper.Post) ([32]byte, error) {
 		p.all++
 		p.mu.Unlock()
 		select {
-		case p.seen <- struct{}{}:
+		case p.seen <- time.Now():
 		default:
 		}
 	}

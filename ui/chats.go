@@ -12,8 +12,11 @@ func chatLabel(c session.Chat) string {
 	if name == "" {
 		name = shortKey(c.ID)
 	}
-	if c.Kind == session.OneToOne {
+	switch c.Kind {
+	case session.OneToOne:
 		return "@" + name
+	case session.Group:
+		return groupLabel(c, name)
 	}
 	return "#" + name
 }
@@ -101,6 +104,7 @@ func (u *UI) openChat(id string) {
 	c := u.chats[i]
 	u.current, u.currentIdx = c.ID, i
 	u.pane.load(c.ID, c.Unread)
+	u.showGroupState(c)
 	u.markRead(i)
 }
 

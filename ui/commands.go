@@ -24,8 +24,16 @@ type command struct {
 func (u *UI) commandTable() []command {
 	return []command{
 		{"join", "#name", "join a public chat and show it", u.cmdJoin},
-		{"leave", "", "leave the chat on screen", u.cmdLeave},
+		{"leave", "", "leave the chat on screen (a group: everyone is told)", u.cmdLeave},
 		{"msg", "0x04…|name [text]", "open a one-to-one chat (and send text to it)", u.cmdMsg},
+		{"group", "NAME KEY|NAME...", "create a private group with these members and invite them", u.cmdGroup},
+		{"accept", "", "join the group on screen you were invited to", u.cmdAccept},
+		{"decline", "", "refuse the invitation of the group on screen", u.cmdDecline},
+		{"invite", "KEY|NAME...", "invite more members to the group on screen (admins)", u.cmdInvite},
+		{"kick", "MEMBER", "remove a member from the group on screen (admins)", u.cmdKick},
+		{"rename", "NAME", "rename the group on screen (admins)", u.cmdRename},
+		{"admin", "MEMBER", "make a member an admin of the group on screen (admins)", u.cmdAdmin},
+		{"members", "", "list the members of the group on screen", u.cmdMembers},
 		{"nick", "NAME", "set your name for the peer of this one-to-one chat", u.cmdNick},
 		{"ignore", "[0x04…|name]", "hide and drop everything a key sends (kept across restarts); alone, list who is ignored", u.cmdIgnore},
 		{"unignore", "0x04…|name", "stop ignoring a key", u.cmdUnignore},

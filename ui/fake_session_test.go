@@ -24,7 +24,8 @@ type fakeSession struct {
 	calls    []string                     // "Method arg arg", in call order
 	seq      int64
 	peers    int
-	ignored  []string // keys, in the order ignored (fake_ignore_test.go)
+	ignored  []string                         // keys, in the order ignored (fake_ignore_test.go)
+	groups   map[string][]session.GroupMember // members per group (fake_group_test.go)
 	// panicOnJoin makes JoinPublic panic for this name: the test-only way to
 	// crash the UI loop.
 	panicOnJoin string

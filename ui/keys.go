@@ -156,8 +156,12 @@ func (u *UI) completions(before, word string) []string {
 		return matching(u.chatLabels(session.Public), "#"+strings.TrimPrefix(word, "#"))
 	case len(command) == 1 && command[0] == "/msg":
 		return matching(u.contactNames(), word)
+	case len(command) >= 1 && (command[0] == "/kick" || command[0] == "/admin"):
+		return matching(u.memberNames(), strings.TrimPrefix(word, "@"))
+	case len(command) >= 1 && command[0] == "/invite", len(command) >= 2 && command[0] == "/group":
+		return matching(u.contactNames(), word)
 	}
-	names := matching(u.contactNames(), strings.TrimPrefix(word, "@"))
+	names := matching(append(u.contactNames(), u.memberNames()...), strings.TrimPrefix(word, "@"))
 	if before == "" {
 		for i := range names {
 			names[i] += ": "

@@ -155,6 +155,8 @@ func (u *UI) applyEvents(batch []session.Event) {
 			u.setSync(ev)
 		case session.Notice:
 			u.showNotice(sanitizeText(firstLine(ev.Text), false), ev.Err)
+		case session.GroupChanged:
+			u.showGroupChange(ev)
 		default:
 			u.log.Debug("ignoring unknown session event", "type", fmt.Sprintf("%T", ev))
 		}

@@ -26,4 +26,14 @@ type Session interface {
 	Ignore(keyOrName string) (string, error)   // drops the key's messages from now on and leaves our chat with it; returns the key
 	Unignore(keyOrName string) (string, error) // returns the key
 	Ignored() []string                         // the ignored keys
+
+	// Private groups (Leave and Send work for them too).
+	CreateGroup(name string, members []string) (session.Chat, error) // members: keys or contact names
+	AcceptInvite(chatID string) error
+	DeclineInvite(chatID string) error
+	InviteMembers(chatID string, members []string) error
+	RemoveMember(chatID, member string) error // member: key or a name the group shows
+	RenameGroup(chatID, name string) error
+	AddAdmin(chatID, member string) error
+	GroupMembers(chatID string) ([]session.GroupMember, error)
 }

@@ -377,7 +377,8 @@ func TestTinyTerminalsDoNotPanic(t *testing.T) {
 }
 
 func TestHelpListsEveryCommand(t *testing.T) {
-	h := startUI(t, newFakeSession(publicChat("status")), 80, 25)
+	// Tall enough for the whole list (the group commands made it longer).
+	h := startUI(t, newFakeSession(publicChat("status")), 80, 60)
 	h.enter("/help")
 	var commands []command
 	h.onLoop(func() { commands = h.ui.commands })
