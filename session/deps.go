@@ -8,6 +8,7 @@ import (
 
 	"hush/store"
 	"hush/whisper"
+	"hush/whisper/rpcnode"
 )
 
 // Node is the transport the session drives: subscriptions, posting,
@@ -28,6 +29,13 @@ type Node interface {
 	Unsubscribe(id string) error
 	Post(p whisper.Post) ([32]byte, error)
 	RequestHistory(ctx context.Context, peer enode.ID, req whisper.HistoryRequest) (whisper.HistoryPage, error)
+}
+
+// Noticer is implemented by a transport with news for the user beyond
+// peer counts (hush --node: the node went away, or is back); the session
+// shows each notice on the status line.
+type Noticer interface {
+	Notices() <-chan whisper.Notice
 }
 
 // Store is the persistence the session needs. *store.Store implements it;
@@ -71,6 +79,8 @@ type Store interface {
 }
 
 var (
-	_ Node  = (*whisper.Node)(nil)
-	_ Store = (*store.Store)(nil)
+	_ Node    = (*whisper.Node)(nil)
+	_ Node    = (*rpcnode.Node)(nil)
+	_ Noticer = (*rpcnode.Node)(nil)
+	_ Store   = (*store.Store)(nil)
 )

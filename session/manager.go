@@ -213,14 +213,21 @@ func (m *Manager) notice(text string, isErr bool) {
 
 func (m *Manager) now() time.Time { return m.cfg.Now() }
 
-// peerLoop turns the node's peer count changes into events.
+// peerLoop turns the node's peer count changes, and its notices if it has
+// any, into events.
 func (m *Manager) peerLoop() {
 	defer m.wg.Done()
 	defer m.catchPanic()
+	var notices <-chan whisper.Notice // nil: never ready
+	if n, ok := m.cfg.Node.(Noticer); ok {
+		notices = n.Notices()
+	}
 	for {
 		select {
 		case <-m.quit:
 			return
+		case nt := <-notices:
+			m.notice(nt.Text, nt.Err)
 		case n := <-m.cfg.Node.PeerChanges():
 			m.emit(PeersChanged{Count: n})
 			m.outbox.poke()

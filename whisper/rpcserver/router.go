@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/rpc"
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
@@ -59,15 +60,31 @@ func (rs *rpcSub) accepts(r whisper.Received) bool {
 	return true
 }
 
-// message is a delivery as whisperv6's API reports it. hush does not keep
-// an envelope's TTL, padding or PoW with the delivery; they are zero.
-func (rs *rpcSub) message(r whisper.Received) *whisperv6.Message {
-	m := &whisperv6.Message{
+// Message is a notification of shh_subscribe("messages"): whisperv6's
+// Message in the same JSON, plus hushDirect, true when a mailserver sent
+// the envelope directly (history), which stock nodes do not say. hush does
+// not keep an envelope's TTL, padding or PoW with a delivery; they are zero.
+type Message struct {
+	Sig       hexutil.Bytes       `json:"sig,omitempty"`
+	TTL       uint32              `json:"ttl"`
+	Timestamp uint32              `json:"timestamp"`
+	Topic     whisperv6.TopicType `json:"topic"`
+	Payload   hexutil.Bytes       `json:"payload"`
+	Padding   hexutil.Bytes       `json:"padding"`
+	PoW       float64             `json:"pow"`
+	Hash      hexutil.Bytes       `json:"hash"`
+	Dst       hexutil.Bytes       `json:"recipientPublicKey,omitempty"`
+	Direct    bool                `json:"hushDirect,omitempty"`
+}
+
+func (rs *rpcSub) message(r whisper.Received) *Message {
+	m := &Message{
 		Timestamp: uint32(r.Sent.Unix()),
 		Topic:     whisperv6.TopicType(r.Topic),
 		Payload:   r.Payload,
 		Hash:      append([]byte(nil), r.EnvelopeHash[:]...),
 		Dst:       rs.dst,
+		Direct:    r.Direct,
 	}
 	if r.Signer != nil {
 		m.Sig = crypto.FromECDSAPub(r.Signer)
