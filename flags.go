@@ -67,6 +67,11 @@ type options struct {
 	logLevel      string
 	logFile       string
 	mailserverPoW float64
+	rpcWS         string
+	ipc           string
+	rpcRemote     bool
+	rpcTokenFile  string
+	nodeURL       string
 
 	// Filled in by validate from the strings above.
 	peerNodes         []*enode.Node
@@ -103,6 +108,11 @@ func flagTable(o *options) []flagDef {
 		{"rate-limit", cmdServe, durationVal(&o.rateLimit, time.Second), "a peer regains one history request per this interval (the next page of a request is free)"},
 		{"retention", cmdServe, durationVal(&o.retention, 30*24*time.Hour), "archived envelopes older than this are dropped (negative: keep all)"},
 		{"mailserver-pow", cmdServe, floatVal(&o.mailserverPoW, 0.002), "minimum PoW of history requests"},
+		{"rpc-ws", cmdServe, stringVal(&o.rpcWS, ""), "serve the node's Whisper JSON-RPC (shh_*, shhext_requestMessages, admin_*) over WebSocket on ADDR, e.g. 127.0.0.1:8546; loopback callers only unless --rpc-allow-remote"},
+		{"ipc", cmdServe, stringVal(&o.ipc, ""), "serve the same JSON-RPC on a Unix socket at PATH (mode 0600: your user only)"},
+		{"rpc-allow-remote", cmdServe, boolVal(&o.rpcRemote, false), "let --rpc-ws take callers from other hosts; needs --rpc-token-file"},
+		{"rpc-token-file", cmdServe, stringVal(&o.rpcTokenFile, ""), "file holding a token every --rpc-ws caller must present (Authorization: Bearer TOKEN, or ws://hush:TOKEN@host:port)"},
+		{"node", cmdChat, stringVal(&o.nodeURL, ""), "run on this Whisper node (ws://… or an IPC socket path: hush serve --rpc-ws, or geth --shh) instead of an embedded one. Your private key is given to that node: whoever runs it can read your one-to-one messages"},
 	}
 }
 
@@ -287,8 +297,13 @@ func flagHelp(d flagDef) string {
 		if strings.HasSuffix(d.name, "-dir") || strings.HasSuffix(d.name, "-file") || d.name == "import-key" {
 			arg = " PATH"
 		}
-		if d.name == "listen" {
+		switch d.name {
+		case "listen", "rpc-ws":
 			arg = " ADDR"
+		case "ipc":
+			arg = " PATH"
+		case "node":
+			arg = " URL"
 		}
 	}
 	s := fmt.Sprintf("  --%s%s\n        %s", d.name, arg, d.usage)

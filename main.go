@@ -226,11 +226,22 @@ func serve(opts options, logger *slog.Logger, crash *crasher) error {
 	}
 	fmt.Println(node.Enode().URLv4())
 	logger.Info("serving", "enode", node.Enode().URLv4(), "archive", opts.archive)
+	rpcSrv, err := startRPC(opts, node, server, logger, false)
+	if err != nil {
+		node.Stop()
+		if server != nil {
+			server.Stop()
+		}
+		return err
+	}
 
 	got := <-sig
 	// A second signal ends the process at once if stopping hangs.
 	signal.Stop(sig)
 	logger.Info("stopping", "signal", got.String())
+	if rpcSrv != nil {
+		rpcSrv.Close()
+	}
 	node.Stop()
 	if server != nil {
 		server.Stop()
@@ -258,16 +269,28 @@ func chat(opts options, logger *slog.Logger, crash *crasher) error {
 	signal.Notify(sigs, stopSignals...)
 	defer signal.Stop(sigs)
 
-	node, _, err := startNode(opts, logger, crash, nil, nil)
-	if err != nil {
-		return err
+	var node session.Node
+	mailservers := opts.parsedMailservers
+	if opts.nodeURL != "" {
+		remote, ms, err := startRemote(opts, logger)
+		if err != nil {
+			return err
+		}
+		defer remote.Stop()
+		node, mailservers = remote, ms
+	} else {
+		embedded, _, err := startNode(opts, logger, crash, nil, nil)
+		if err != nil {
+			return err
+		}
+		defer embedded.Stop()
+		node = embedded
 	}
-	defer node.Stop()
 	mgr, err := session.New(session.Config{
 		Identity:           id,
 		Node:               node,
 		Store:              st,
-		Mailservers:        opts.parsedMailservers,
+		Mailservers:        mailservers,
 		MailserverPassword: opts.mailPassword,
 		Logger:             logger.With("part", "session"),
 		OnPanic:            crash.crash,

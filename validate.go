@@ -51,6 +51,9 @@ func (o *options) validate() error {
 		}
 		o.parsedMailservers = append(o.parsedMailservers, ms)
 	}
+	if err := o.validateRPC(); err != nil {
+		return err
+	}
 	if o.command == cmdChat && o.logFile == logToStderr {
 		return errors.New("--log-file -: the client draws on the terminal; give it a file (serve may log to stderr)")
 	}

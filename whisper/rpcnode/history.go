@@ -144,4 +144,3 @@ func historyError(err error) error {
 }
 
 func timeSeconds(s uint32) time.Duration { return time.Duration(s) * time.Second }
-

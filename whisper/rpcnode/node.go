@@ -79,8 +79,8 @@ type Node struct {
 type conn struct {
 	client  *rpc.Client
 	gen     uint64
-	admin   bool // admin_peers answers
-	history bool // shhext is offered
+	admin   bool              // admin_peers answers
+	history bool              // shhext is offered
 	keyIDs  map[string]string // private or symmetric key bytes → the node's id
 	mu      sync.Mutex        // guards keyIDs
 }
