@@ -72,6 +72,7 @@ type options struct {
 	rpcRemote     bool
 	rpcTokenFile  string
 	nodeURL       string
+	apiPath       string
 
 	// Filled in by validate from the strings above.
 	peerNodes         []*enode.Node
@@ -108,6 +109,7 @@ func flagTable(o *options) []flagDef {
 		{"rate-limit", cmdServe, durationVal(&o.rateLimit, time.Second), "a peer regains one history request per this interval (the next page of a request is free)"},
 		{"retention", cmdServe, durationVal(&o.retention, 30*24*time.Hour), "archived envelopes older than this are dropped (negative: keep all)"},
 		{"mailserver-pow", cmdServe, floatVal(&o.mailserverPoW, 0.002), "minimum PoW of history requests"},
+		{"api", nodeCommands, stringVal(&o.apiPath, ""), "serve the scripting API (hush_* JSON-RPC) on a Unix socket at PATH, mode 0600; hush serve --api runs a session without UI, for bots"},
 		{"rpc-ws", cmdServe, stringVal(&o.rpcWS, ""), "serve the node's Whisper JSON-RPC (shh_*, shhext_requestMessages, admin_*) over WebSocket on ADDR, e.g. 127.0.0.1:8546; loopback callers only unless --rpc-allow-remote"},
 		{"ipc", cmdServe, stringVal(&o.ipc, ""), "serve the same JSON-RPC on a Unix socket at PATH (mode 0600: your user only)"},
 		{"rpc-allow-remote", cmdServe, boolVal(&o.rpcRemote, false), "let --rpc-ws take callers from other hosts; needs --rpc-token-file"},
@@ -300,7 +302,7 @@ func flagHelp(d flagDef) string {
 		switch d.name {
 		case "listen", "rpc-ws":
 			arg = " ADDR"
-		case "ipc":
+		case "ipc", "api":
 			arg = " PATH"
 		case "node":
 			arg = " URL"

@@ -60,6 +60,12 @@ func TestFlagsRefused(t *testing.T) {
 		{[]string{"--listen", "30303"}, "--listen \"30303\": want HOST:PORT"},
 		{[]string{"--log-level", "loud"}, "--log-level \"loud\""},
 		{[]string{"--log-file", "-"}, "the client draws on the terminal"},
+		{[]string{"serve", "--rpc-ws", "127.0.0.1:1", "--rpc-allow-remote"}, "--rpc-allow-remote needs --rpc-token-file"},
+		{[]string{"serve", "--rpc-token-file", "/t"}, "apply to --rpc-ws, which is not given"},
+		{[]string{"serve", "--rpc-ws", "8546"}, `--rpc-ws "8546": want HOST:PORT`},
+		{[]string{"--node", "ws://127.0.0.1:1", "--listen", ":1"}, "with --node, hush runs no node of its own"},
+		{[]string{"--node", "http://127.0.0.1:1"}, "want ws://HOST:PORT"},
+		{[]string{"--rpc-ws", "127.0.0.1:1"}, "--rpc-ws is a flag of hush serve"},
 		{[]string{"serve", "--max-range", "0s"}, "--max-range 0s: must be positive"},
 		{[]string{"serve", "--mailserver-pow", "-1"}, "must not be negative"},
 		// A flag of another command is refused by name.

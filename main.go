@@ -226,8 +226,15 @@ func serve(opts options, logger *slog.Logger, crash *crasher) error {
 	}
 	fmt.Println(node.Enode().URLv4())
 	logger.Info("serving", "enode", node.Enode().URLv4(), "archive", opts.archive)
-	rpcSrv, err := startRPC(opts, node, server, logger, false)
+	rpcSrv, err := startRPC(opts, node, server, logger, opts.apiPath != "")
+	stopBot := func() {}
+	if err == nil && opts.apiPath != "" {
+		stopBot, err = headless(opts, node, rpcSrv, logger, crash)
+	}
 	if err != nil {
+		if rpcSrv != nil {
+			rpcSrv.Close()
+		}
 		node.Stop()
 		if server != nil {
 			server.Stop()
@@ -239,6 +246,7 @@ func serve(opts options, logger *slog.Logger, crash *crasher) error {
 	// A second signal ends the process at once if stopping hangs.
 	signal.Stop(sig)
 	logger.Info("stopping", "signal", got.String())
+	stopBot()
 	if rpcSrv != nil {
 		rpcSrv.Close()
 	}
@@ -315,8 +323,19 @@ func chat(opts options, logger *slog.Logger, crash *crasher) error {
 	if err != nil {
 		return fmt.Errorf("terminal: %w", err)
 	}
+	var uiSession ui.Session = mgr
+	if opts.apiPath != "" {
+		fan, stopAPI, err := startAPI(opts, mgr, true, logger)
+		if err != nil {
+			return err
+		}
+		// Deferred after mgr.Stop, so it runs before it: the API's
+		// callers are gone before the session stops.
+		defer stopAPI()
+		uiSession = fannedSession{Manager: mgr, events: fan.Events()}
+	}
 	err = ui.New(ui.Config{
-		Session:  mgr,
+		Session:  uiSession,
 		Screen:   crash.wrap(screen),
 		Logger:   logger.With("part", "ui"),
 		DataDir:  opts.dataDir,
