@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"hush/whisper"
+	"hush/whisper/mailformat"
 	"hush/whisper/mailserver"
 	"hush/whisper/rpcnode"
 	"hush/whisper/rpcserver"
@@ -112,7 +113,7 @@ func startRemote(opts options, logger *slog.Logger) (*rpcnode.Node, []session.Ma
 	}
 	mailservers := opts.parsedMailservers
 	if len(mailservers) == 0 && node.HasHistory() && node.Enode() != nil {
-		mailservers = []session.Mailserver{{Node: node.Enode(), Format: mailserver.FormatStatus}}
+		mailservers = []session.Mailserver{{Node: node.Enode(), Format: mailformat.FormatStatus}}
 		logger.Info("history from the node's own archive", "node", node.Enode().URLv4())
 	}
 	return node, mailservers, nil

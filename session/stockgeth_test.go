@@ -15,7 +15,7 @@ import (
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
 
 	"hush/whisper"
-	"hush/whisper/mailserver"
+	"hush/whisper/mailformat"
 	"hush/whisper/rpcnode"
 )
 
@@ -114,7 +114,7 @@ func TestStockGethNode(t *testing.T) {
 	})
 
 	_, err := thin.node.RequestHistory(context.Background(), geth.enode.ID(), whisper.HistoryRequest{
-		Request: mailserver.Request{Bloom: make([]byte, mailserver.BloomLength)},
+		Request: mailformat.Request{Bloom: make([]byte, mailformat.BloomLength)},
 	})
 	if !errors.Is(err, rpcnode.ErrNoHistory) || err.Error() != "request history: "+rpcnode.ErrNoHistory.Error() {
 		t.Fatalf("history from stock geth: %v, want %v", err, rpcnode.ErrNoHistory)

@@ -196,4 +196,3 @@ func (sb *subscriptions) notify(n *rpc.Notifier, sub *rpc.Subscription, ev sessi
 	}
 	return nil
 }
-

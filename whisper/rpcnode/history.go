@@ -14,7 +14,7 @@ import (
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
 
 	"hush/whisper"
-	"hush/whisper/mailserver"
+	"hush/whisper/mailformat"
 )
 
 // methodNotFound is JSON-RPC's code for an unknown method.
@@ -91,7 +91,7 @@ func (n *Node) RequestHistory(ctx context.Context, peer enode.ID, req whisper.Hi
 	copy(page.LastEnvelope[:], res.LastEnvelope)
 	page.Envelopes = res.Envelopes
 	if res.Cursor != "" {
-		if page.Cursor, err = hex.DecodeString(strings.TrimPrefix(res.Cursor, "0x")); err != nil || len(page.Cursor) != mailserver.CursorLength {
+		if page.Cursor, err = hex.DecodeString(strings.TrimPrefix(res.Cursor, "0x")); err != nil || len(page.Cursor) != mailformat.CursorLength {
 			return page, fmt.Errorf("request history: node answered a bad cursor %q", res.Cursor)
 		}
 	}
@@ -116,7 +116,7 @@ func (n *Node) historyArgs(peer enode.ID, bloom []byte, gen uint64) (target stri
 		target = s.URLv4()
 	}
 	for t := range n.topics {
-		if mailserver.BloomMatch(bloom, whisperv6.TopicToBloom(whisperv6.TopicType(t))) {
+		if bloomHas(bloom, whisperv6.TopicToBloom(whisperv6.TopicType(t))) {
 			topics = append(topics, hexutil.Bytes(t[:]))
 		}
 	}
@@ -144,3 +144,16 @@ func historyError(err error) error {
 }
 
 func timeSeconds(s uint32) time.Duration { return time.Duration(s) * time.Second }
+
+// bloomHas reports whether every bit of a topic's bloom is set in bloom.
+func bloomHas(bloom, topic []byte) bool {
+	if len(bloom) != len(topic) {
+		return false
+	}
+	for i := range bloom {
+		if bloom[i]|topic[i] != bloom[i] {
+			return false
+		}
+	}
+	return true
+}
