@@ -34,7 +34,7 @@ func (c *clock) advance(d time.Duration) {
 
 // peer is one installation of one identity in a test.
 type peer struct {
-	t     *testing.T
+	t     testing.TB
 	name  string
 	key   *ecdsa.PrivateKey
 	inst  string
@@ -43,7 +43,7 @@ type peer struct {
 	p     *Protocol
 }
 
-func newPeer(t *testing.T, name, inst string, c *clock) *peer {
+func newPeer(t testing.TB, name, inst string, c *clock) *peer {
 	t.Helper()
 	key, err := crypto.ToECDSA(crypto.Keccak256([]byte(name + "-identity")))
 	if err != nil {
@@ -101,7 +101,7 @@ func (b *peer) refuse(a *peer, wire []byte, want error) {
 }
 
 // introduce gives a the bundle of b, as the contact-code topic would.
-func introduce(t *testing.T, a, b *peer) {
+func introduce(t testing.TB, a, b *peer) {
 	t.Helper()
 	ad, err := b.p.BundleMessage()
 	if err != nil {
@@ -114,7 +114,7 @@ func introduce(t *testing.T, a, b *peer) {
 }
 
 // established returns Alice and Bob with a confirmed session both ways.
-func established(t *testing.T) (alice, bob *peer) {
+func established(t testing.TB) (alice, bob *peer) {
 	t.Helper()
 	c := newClock()
 	alice, bob = newPeer(t, "alice", "alice-1", c), newPeer(t, "bob", "bob-1", c)

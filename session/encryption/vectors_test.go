@@ -18,7 +18,7 @@ import (
 // The vectors of PROTOCOL.md §7.10. They come from the 2019 implementation
 // (upstream test vectors, or its library run on the inputs named here).
 
-func unhex(t *testing.T, s string) []byte {
+func unhex(t testing.TB, s string) []byte {
 	t.Helper()
 	b, err := hex.DecodeString(s)
 	if err != nil {
@@ -27,7 +27,7 @@ func unhex(t *testing.T, s string) []byte {
 	return b
 }
 
-func keccakKey(t *testing.T, seed string) *ecdsa.PrivateKey {
+func keccakKey(t testing.TB, seed string) *ecdsa.PrivateKey {
 	t.Helper()
 	k, err := crypto.ToECDSA(crypto.Keccak256([]byte(seed)))
 	if err != nil {
@@ -36,7 +36,7 @@ func keccakKey(t *testing.T, seed string) *ecdsa.PrivateKey {
 	return k
 }
 
-func deterministic(t *testing.T, m proto.Message) []byte {
+func deterministic(t testing.TB, m proto.Message) []byte {
 	t.Helper()
 	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
 	if err != nil {
