@@ -50,6 +50,10 @@ func (u *UI) setChats(chats []session.Chat) {
 	prev := u.currentIdx
 	u.chats = append([]session.Chat(nil), chats...)
 	if u.current == "" {
+		if id := u.openNext; id != "" && u.chatIndex(id) >= 0 {
+			u.openNext = ""
+			u.openChat(id)
+		}
 		return
 	}
 	if i := u.currentIndex(); i >= 0 {
@@ -102,6 +106,7 @@ func (u *UI) openChat(id string) {
 		return
 	}
 	c := u.chats[i]
+	u.closeSheet()
 	u.current, u.currentIdx = c.ID, i
 	u.pane.load(c.ID, c.Unread)
 	u.showGroupState(c)
@@ -174,6 +179,7 @@ type notice struct {
 // showNotice puts a line into the status line for noticeTTL; errors are red.
 func (u *UI) showNotice(text string, isErr bool) {
 	u.notice = notice{text: text, err: isErr, until: time.Now().Add(noticeTTL)}
+	u.notices.add(u.notice)
 	if u.noticeTimer != nil {
 		u.noticeTimer.Stop()
 	}

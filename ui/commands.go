@@ -10,8 +10,6 @@ import (
 	"hush/session"
 )
 
-const searchLimit = 50
-
 // command is one slash command. The same table drives dispatch and /help.
 type command struct {
 	name string
@@ -37,11 +35,12 @@ func (u *UI) commandTable() []command {
 		{"nick", "NAME", "set your name for the peer of this one-to-one chat", u.cmdNick},
 		{"ignore", "[0x04…|name]", "hide and drop everything a key sends (kept across restarts); alone, list who is ignored", u.cmdIgnore},
 		{"unignore", "0x04…|name", "stop ignoring a key", u.cmdUnignore},
-		{"whoami", "", "show your public key, enode and installation id", u.cmdWhoami},
+		{"whoami", "", "show your public key (full width, to copy), enode and installation id", u.cmdWhoami},
 		{"history", "[duration]", "ask the mailserver for this chat's history (default 24h; e.g. 90m, 3d)", u.cmdHistory},
-		{"search", "text", "search this chat's stored messages", u.cmdSearch},
+		{"search", "[text]", "search this chat's stored messages; alone, show the last results again", u.cmdSearch},
 		{"resend", "", "send your last failed or pending message in this chat again", u.cmdResend},
 		{"peers", "", "show how many peers are connected", u.cmdPeers},
+		{"log", "", "list the recent notices and errors of the status line", u.cmdLog},
 		{"help", "[cmd]", "list the commands, or explain one", u.cmdHelp},
 		{"quit", "", "leave hush", u.cmdQuit},
 	}
@@ -165,23 +164,6 @@ func (u *UI) cmdNick(args string) error {
 	return u.session.SetNickname(u.current, args)
 }
 
-func (u *UI) cmdWhoami(args string) error {
-	if args != "" {
-		return errUsage
-	}
-	if u.self.Name != "" {
-		u.pane.addLocal(kindSystem, "you are "+u.self.Name+" (your three-word name, the same in every Status client)")
-	}
-	u.pane.addLocal(kindRaw, u.self.PublicKey)
-	if u.self.Enode != "" {
-		u.pane.addLocal(kindRaw, u.self.Enode)
-	}
-	if u.self.Installation != "" {
-		u.pane.addLocal(kindRaw, "installation "+u.self.Installation)
-	}
-	return nil
-}
-
 func (u *UI) cmdHistory(args string) error {
 	d, err := parseHistorySpan(args)
 	if err != nil {
@@ -221,28 +203,6 @@ func parseHistorySpan(s string) (time.Duration, error) {
 		return 0, bad
 	}
 	return d, nil
-}
-
-func (u *UI) cmdSearch(args string) error {
-	if args == "" {
-		return errUsage
-	}
-	if u.current == "" {
-		return errNoChat
-	}
-	found, err := u.session.Search(u.current, args, searchLimit)
-	if err != nil {
-		return err
-	}
-	u.pane.addLocal(kindSystem, fmt.Sprintf("search %q: %s", args, plural(len(found), "result")))
-	for _, m := range found {
-		name := sanitizeText(m.SenderName, false)
-		if name == "" {
-			name = shortKey(m.Sender)
-		}
-		u.pane.addLocal(kindSystem, m.Time.Local().Format("Mon 02 Jan 15:04")+" "+name+": "+m.Text)
-	}
-	return nil
 }
 
 func (u *UI) cmdResend(args string) error {

@@ -41,11 +41,17 @@ func startUI(t *testing.T, fake *fakeSession, width, height int) *harness {
 // end-to-end tests).
 func runUI(t *testing.T, sess Session, width, height int) *harness {
 	t.Helper()
+	return runUIIn(t, sess, width, height, t.TempDir())
+}
+
+// runUIIn is runUI with dir as the data dir.
+func runUIIn(t *testing.T, sess Session, width, height int, dir string) *harness {
+	t.Helper()
 	h := &harness{
 		t:      t,
 		screen: tcell.NewSimulationScreen("UTF-8"),
 		done:   make(chan error, 1),
-		dir:    t.TempDir(),
+		dir:    dir,
 	}
 	h.ui = New(Config{Session: sess, Screen: &bellCounter{SimulationScreen: h.screen, beeps: &h.beeps}, DataDir: h.dir})
 	h.ui.app.SetAfterDrawFunc(func(tcell.Screen) { h.draws.Add(1) })

@@ -19,7 +19,8 @@ var errNoChat = errors.New("join a chat first: /join #name")
 //	Alt+Enter, Ctrl+J   new line in the input
 //	Ctrl+N, Alt+Down    next chat;  Ctrl+P, Alt+Up: previous chat
 //	Alt+1..Alt+9        chat by number;  Alt+A: next chat with unread
-//	PgUp, PgDn          scroll half a page
+//	PgUp, PgDn          scroll half a page (a sheet: a page)
+//	Esc                 close the sheet (/whoami, /log, /search)
 //	Alt+End, End (on empty input)  back to the newest message
 //	Up, Down (single-line input)   recall sent lines
 //	Tab                 complete commands, chat and contact names
@@ -68,14 +69,30 @@ func (u *UI) onKey(ev *tcell.EventKey) *tcell.EventKey {
 			u.input.recallOlder()
 			return nil
 		}
+	case tcell.KeyEscape:
+		if u.closeSheet() {
+			return nil
+		}
 	case tcell.KeyPgUp:
+		if u.sheet != nil {
+			u.sheet.scroll(-u.sheet.page())
+			return nil
+		}
 		u.pane.scrollUp(max(u.pane.height/2, 1))
 		return nil
 	case tcell.KeyPgDn:
+		if u.sheet != nil {
+			u.sheet.scroll(u.sheet.page())
+			return nil
+		}
 		u.pane.scrollDown(max(u.pane.height/2, 1))
 		return nil
 	case tcell.KeyEnd:
 		if alt || u.input.GetTextLength() == 0 {
+			if u.sheet != nil {
+				u.sheet.top = -1
+				return nil
+			}
 			u.pane.toBottom()
 			return nil
 		}

@@ -25,6 +25,9 @@ func (l *layout) Draw(screen tcell.Screen) {
 	for _, p := range []tview.Primitive{u.list, u.pane, u.status, u.input} {
 		p.SetRect(x, y, 0, 0)
 	}
+	if u.sheet != nil {
+		u.sheet.SetRect(x, y, 0, 0)
+	}
 	if w <= 0 || h <= 0 {
 		return
 	}
@@ -38,6 +41,16 @@ func (l *layout) Draw(screen tcell.Screen) {
 	statusRows := min(1, h-inputRows)
 	mainRows := h - inputRows - statusRows
 
+	if u.sheet != nil {
+		// Full width, over the chat list and the pane.
+		u.sheet.SetRect(x, y, w, mainRows)
+		u.status.SetRect(x, y+mainRows, w, statusRows)
+		u.input.SetRect(x, y+mainRows+statusRows, w, inputRows)
+		u.sheet.Draw(screen)
+		u.status.Draw(screen)
+		u.input.Draw(screen)
+		return
+	}
 	listWidth := 0
 	if w >= 40 && mainRows > 0 {
 		listWidth = min(u.list.preferredWidth(), w/3)

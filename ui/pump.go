@@ -165,6 +165,7 @@ func (u *UI) applyEvents(batch []session.Event) {
 		u.markRead(i)
 	}
 	u.ringFor(elsewhere)
+	u.openIncoming(elsewhere)
 }
 
 // ringFor rings the terminal bell once when someone wrote to us privately,

@@ -36,7 +36,11 @@ func (s *statusLine) parts() []statusPart {
 	if me := selfLabel(u.self); me != "" {
 		parts = append(parts, statusPart{me, tcell.StyleDefault})
 	}
-	parts = append(parts, statusPart{plural(u.peers, "peer"), tcell.StyleDefault})
+	if u.peers == 0 {
+		parts = append(parts, statusPart{"offline (0 peers)", stateStyle(session.Pending)})
+	} else {
+		parts = append(parts, statusPart{plural(u.peers, "peer"), tcell.StyleDefault})
+	}
 	if o := u.outbox; o.Pending > 0 {
 		text := fmt.Sprintf("%d pending", o.Pending)
 		if o.Reason != "" {
@@ -46,7 +50,9 @@ func (s *statusLine) parts() []statusPart {
 	} else if o.Sending > 0 {
 		parts = append(parts, statusPart{fmt.Sprintf("%d sending", o.Sending), styleDim()})
 	}
-	if u.sync.text != "" {
+	// A finished sync says nothing about now when no peer is connected:
+	// only a running or failed one is shown then.
+	if u.sync.text != "" && (u.peers > 0 || u.sync.failed || u.sync.running) {
 		style := styleDim()
 		if u.sync.failed {
 			style = styleError()
@@ -96,8 +102,9 @@ func (s *statusLine) Draw(screen tcell.Screen) {
 
 // syncState is the mailserver sync shown in the status line.
 type syncState struct {
-	text   string
-	failed bool
+	text    string
+	failed  bool
+	running bool
 }
 
 // setSync turns a SyncProgress event into the status line's sync part:
@@ -111,7 +118,7 @@ func (u *UI) setSync(ev session.SyncProgress) {
 		u.sync = syncState{text: "history: " + plural(ev.Messages, "message")}
 	default:
 		u.sync = syncState{text: "history " + u.chatNames(ev.ChatIDs) + ": " +
-			plural(ev.Messages, "message") + " (" + plural(ev.Pages, "page") + ")…"}
+			plural(ev.Messages, "message") + " (" + plural(ev.Pages, "page") + ")…", running: true}
 	}
 }
 

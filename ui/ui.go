@@ -58,6 +58,10 @@ type UI struct {
 	sync        syncState
 	notice      notice
 	noticeTimer *time.Timer
+	notices     noticeLog // every notice shown, for /log
+	sheet       *sheet    // drawn over the chats when not nil
+	lastSearch  *sheet    // the last /search results, for /search alone
+	openNext    string    // a chat to show once it is listed (nothing was on screen)
 	stopQueued  bool // the loop was stopped by stopWhenAsked
 	bell        bellLimit
 
@@ -145,6 +149,8 @@ func (u *UI) Run() (err error) {
 
 	runErr := u.app.Run()
 	u.loopDone.Store(true)
+	// The loop is over: its state can be read here.
+	u.saveLastChat()
 	u.Stop()
 	if u.stopQueued {
 		<-stopperDone
@@ -223,7 +229,9 @@ func (u *UI) loadInitialState() {
 	u.pane.selfKey = u.self.PublicKey
 	u.peers = u.session.PeerCount()
 	u.chats = u.session.Chats()
-	if len(u.chats) > 0 {
+	if last := u.loadLastChat(); u.chatIndex(last) >= 0 {
+		u.openChat(last)
+	} else if len(u.chats) > 0 {
 		u.openChat(u.chats[0].ID)
 	}
 }

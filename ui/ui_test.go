@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -507,16 +508,26 @@ func TestWhoamiMsgNickAndQuit(t *testing.T) {
 	fake := newFakeSession(publicChat("status"))
 	h := startUI(t, fake, 80, 25)
 	h.enter("/whoami")
-	h.waitScreen("you are Quiet Able Otter")
-	keyRow := h.waitScreen(fake.self.PublicKey[:40])
+	h.waitScreen("You are Quiet Able Otter")
+	key := fake.self.PublicKey
+	keyRow := h.waitScreen(key[:40])
 	rows, _ := h.rows()
-	_, first := splitRow(rows[keyRow])
-	_, second := splitRow(rows[keyRow+1])
-	if got := strings.TrimSpace(first) + strings.TrimSpace(second); got != fake.self.PublicKey {
-		t.Fatalf("key rows read %q, want the bare key %q", got, fake.self.PublicKey)
+	// Full width from column 0, no chat-list gutter: the rows are the key
+	// and nothing else, so a terminal selection copies it whole.
+	if got := rows[keyRow] + strings.TrimRight(rows[keyRow+1], " "); got != key {
+		t.Fatalf("key rows read %q, want the bare key %q", got, key)
 	}
 	h.waitScreen(fake.self.Enode)
-	h.waitScreen("installation " + fake.self.Installation)
+	h.waitScreen("Installation " + fake.self.Installation)
+	// Wide enough: the key is one row.
+	h.resize(140, 25)
+	h.waitFor("the key on one row", func() bool {
+		rows, _ := h.rows()
+		return slices.ContainsFunc(rows, func(r string) bool { return strings.TrimRight(r, " ") == key })
+	})
+	h.resize(80, 25)
+	h.press(tcell.KeyEscape, tcell.ModNone)
+	h.waitScreen("#status", "│")
 
 	h.enter("/nick Zed")
 	h.waitScreen("/nick works in a one-to-one chat")
