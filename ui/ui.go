@@ -62,7 +62,7 @@ type UI struct {
 	sheet       *sheet    // drawn over the chats when not nil
 	lastSearch  *sheet    // the last /search results, for /search alone
 	openNext    string    // a chat to show once it is listed (nothing was on screen)
-	stopQueued  bool // the loop was stopped by stopWhenAsked
+	stopQueued  bool      // the loop was stopped by stopWhenAsked
 	bell        bellLimit
 
 	// Cross-goroutine plumbing.
