@@ -73,6 +73,8 @@ type options struct {
 	rpcTokenFile  string
 	nodeURL       string
 	apiPath       string
+	archiveDB     string
+	metrics       string
 
 	// Filled in by validate from the strings above.
 	peerNodes         []*enode.Node
@@ -115,6 +117,8 @@ func flagTable(o *options) []flagDef {
 		{"rpc-allow-remote", cmdServe, boolVal(&o.rpcRemote, false), "let --rpc-ws take callers from other hosts; needs --rpc-token-file"},
 		{"rpc-token-file", cmdServe, stringVal(&o.rpcTokenFile, ""), "file holding a token every --rpc-ws caller must present (Authorization: Bearer TOKEN, or ws://hush:TOKEN@host:port)"},
 		{"node", cmdChat, stringVal(&o.nodeURL, ""), "run on this Whisper node (ws://… or an IPC socket path: hush serve --rpc-ws, or geth --shh) instead of an embedded one. Your private key is given to that node: whoever runs it can read your one-to-one messages"},
+		{"archive-db", cmdServe, stringVal(&o.archiveDB, ""), "postgres://… URL of a PostgreSQL archive, which several servers may share (default: DATA-DIR/archive.db, SQLite)"},
+		{"metrics", cmdServe, stringVal(&o.metrics, ""), "loopback HOST:PORT to serve Prometheus metrics on at /metrics, e.g. 127.0.0.1:9100 (stats are also logged every minute)"},
 	}
 }
 

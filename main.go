@@ -171,7 +171,9 @@ func startNode(opts options, logger *slog.Logger, crash *crasher, ms *mailserver
 	}
 	var server *mailserver.Server
 	if ms != nil {
-		server = mailserver.New(*ms, archive, node)
+		cfg := *ms
+		cfg.PeerCount = node.PeerCount
+		server = mailserver.New(cfg, archive, node)
 		node.RegisterMailServer(server)
 		server.Start()
 	}
@@ -188,22 +190,18 @@ func startNode(opts options, logger *slog.Logger, crash *crasher, ms *mailserver
 // SIGHUP.
 func serve(opts options, logger *slog.Logger, crash *crasher) error {
 	var (
-		msCfg   *mailserver.Config
-		archive *store.Store
+		msCfg *mailserver.Config
+		arch  mailserver.Archive
 	)
 	if opts.archive {
-		var err error
-		if archive, err = store.Open(filepath.Join(opts.dataDir, "archive.db"), logger.With("part", "archive")); err != nil {
+		var (
+			closeArchive func()
+			err          error
+		)
+		if arch, closeArchive, err = openArchive(opts, logger.With("part", "archive")); err != nil {
 			return err
 		}
-		defer archive.Close()
-		go func() {
-			// The check runs while the node serves; a damaged archive
-			// still serves what it can read.
-			if w := damageWarning("archive.db", archive.Problems()); w != "" {
-				fmt.Fprintln(os.Stderr, "hush: warning:", w)
-			}
-		}()
+		defer closeArchive()
 		msCfg = &mailserver.Config{
 			SymKey:    codec.SymKeyFromPassword(opts.mailPassword),
 			MinPoW:    opts.mailserverPoW,
@@ -212,10 +210,6 @@ func serve(opts options, logger *slog.Logger, crash *crasher) error {
 			Retention: opts.retention,
 			Logger:    logger.With("part", "mailserver"),
 		}
-	}
-	var arch mailserver.Archive
-	if archive != nil {
-		arch = archive
 	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, stopSignals...)
@@ -226,6 +220,15 @@ func serve(opts options, logger *slog.Logger, crash *crasher) error {
 	}
 	fmt.Println(node.Enode().URLv4())
 	logger.Info("serving", "enode", node.Enode().URLv4(), "archive", opts.archive)
+	if opts.metrics != "" && server != nil {
+		stopMetrics, err := serveMetrics(opts.metrics, server, logger.With("part", "metrics"))
+		if err != nil {
+			node.Stop()
+			server.Stop()
+			return err
+		}
+		defer stopMetrics()
+	}
 	rpcSrv, err := startRPC(opts, node, server, logger, opts.apiPath != "")
 	stopBot := func() {}
 	if err == nil && opts.apiPath != "" {

@@ -73,6 +73,30 @@ func (o *options) validate() error {
 	if o.mailserverPoW < 0 {
 		return fmt.Errorf("--mailserver-pow %g: must not be negative", o.mailserverPoW)
 	}
+	if o.archiveDB != "" && !strings.HasPrefix(o.archiveDB, "postgres://") && !strings.HasPrefix(o.archiveDB, "postgresql://") {
+		return errors.New("--archive-db: want a postgres://user:password@host:port/database URL")
+	}
+	if o.metrics != "" {
+		if err := checkLoopback(o.metrics); err != nil {
+			return fmt.Errorf("--metrics %q: %w", o.metrics, err)
+		}
+	}
+	return nil
+}
+
+// checkLoopback accepts HOST:PORT whose host is a loopback address or
+// localhost: the metrics say who the server talks to, and have no access check.
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("want HOST:PORT, e.g. 127.0.0.1:9100")
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return errors.New("must be a loopback address such as 127.0.0.1 (the metrics have no access check)")
+	}
 	return nil
 }
 

@@ -38,7 +38,7 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv(crashChildDir); dir != "" {
 		os.Exit(runCrashChild(dir, os.Getenv(crashChildMailserver)))
 	}
-	os.Exit(m.Run())
+	os.Exit(pg.Main(m))
 }
 
 // runCrashChild is the child: a session on dir catches up from the

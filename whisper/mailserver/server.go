@@ -71,6 +71,7 @@ type Config struct {
 	DefaultLimit uint32        // envelopes per page when the request says 0; also the most a request may ask
 	Retention    time.Duration // archived envelopes older than this are dropped (hourly), if the archive is a Pruner
 	Logger       *slog.Logger
+	PeerCount    func() int       // connected peers, for Stats; nil = unknown
 	Now          func() time.Time // for tests; nil = time.Now
 }
 
@@ -129,6 +130,11 @@ type Server struct {
 	lastFailure   time.Time     // when the last failed archive write began
 	stopping      chan struct{} // closed by Stop
 	writerDone    chan struct{} // closed when the writer has flushed and exited
+
+	sizeMu        sync.Mutex // guards the cached archive size
+	sizeEnvelopes int64
+	sizeBytes     int64
+	sizeAt        time.Time
 
 	mu       sync.Mutex
 	started  bool

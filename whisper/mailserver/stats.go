@@ -19,6 +19,43 @@ type Stats struct {
 	Refused       uint64 // requests answered with an ERROR= reply
 	Dropped       uint64 // requests not answered: the peer's previous one was still being served, or the server stopping
 	Sent          uint64 // envelopes sent in answer to requests
+
+	// Gauges, read when Stats is called: the archive's size (-1 when the
+	// archive cannot tell; on PostgreSQL the count is estimated above a
+	// million) and the connected peers (-1 without Config.PeerCount).
+	ArchiveEnvelopes int64
+	ArchiveBytes     int64
+	Peers            int
+}
+
+// Sizer is an Archive that can tell its size; both of hush's archives are.
+type Sizer interface {
+	ArchiveSize() (envelopes, bytes int64, err error)
+}
+
+// sizeMaxAge is how long a read of the archive's size is reused: a size
+// costs a query (on a large PostgreSQL archive, a catalog read), and
+// metrics may be scraped more often than it changes much.
+const sizeMaxAge = 10 * time.Second
+
+// archiveSize returns the archive's size, read at most every sizeMaxAge.
+func (s *Server) archiveSize() (envelopes, bytes int64) {
+	sizer, ok := s.archive.(Sizer)
+	if !ok {
+		return -1, -1
+	}
+	s.sizeMu.Lock()
+	defer s.sizeMu.Unlock()
+	if !s.sizeAt.IsZero() && time.Since(s.sizeAt) < sizeMaxAge {
+		return s.sizeEnvelopes, s.sizeBytes
+	}
+	n, b, err := sizer.ArchiveSize()
+	if err != nil {
+		s.log.Warn("read archive size", "err", err)
+		n, b = -1, -1
+	}
+	s.sizeEnvelopes, s.sizeBytes, s.sizeAt = n, b, time.Now()
+	return n, b
 }
 
 // counters are the live values behind Stats.
@@ -31,7 +68,7 @@ type counters struct {
 // Stats returns the server's counters.
 func (s *Server) Stats() Stats {
 	c := &s.counters
-	return Stats{
+	st := Stats{
 		Archived:      c.archived.Load(),
 		ArchiveFailed: c.archiveFailed.Load(),
 		ArchiveWaits:  c.archiveWaits.Load(),
@@ -41,6 +78,12 @@ func (s *Server) Stats() Stats {
 		Dropped:       c.dropped.Load(),
 		Sent:          c.sent.Load(),
 	}
+	st.ArchiveEnvelopes, st.ArchiveBytes = s.archiveSize()
+	st.Peers = -1
+	if s.cfg.PeerCount != nil {
+		st.Peers = s.cfg.PeerCount()
+	}
+	return st
 }
 
 // reportLoop logs the stats and ended refusal windows every reportEvery
@@ -72,5 +115,6 @@ func (s *Server) report(last *Stats, final bool) {
 	*last = st
 	s.log.Info("mailserver stats", "archived", st.Archived, "archive-failed", st.ArchiveFailed,
 		"archive-waits", st.ArchiveWaits, "requests", st.Requests, "served", st.Served,
-		"refused", st.Refused, "dropped", st.Dropped, "sent", st.Sent)
+		"refused", st.Refused, "dropped", st.Dropped, "sent", st.Sent,
+		"archive-envelopes", st.ArchiveEnvelopes, "archive-bytes", st.ArchiveBytes, "peers", st.Peers)
 }

@@ -32,3 +32,24 @@ func TestStatsReported(t *testing.T) {
 		t.Fatalf("%d stats lines after Stop", n)
 	}
 }
+
+// The metrics text has every counter, and the gauges that are known.
+func TestStatsWritePrometheus(t *testing.T) {
+	var b strings.Builder
+	st := Stats{Archived: 7, Requests: 3, Refused: 1, Sent: 12, ArchiveEnvelopes: 40, ArchiveBytes: 8192, Peers: -1}
+	if err := st.WritePrometheus(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"# TYPE hush_envelopes_archived_total counter\nhush_envelopes_archived_total 7\n",
+		"\nhush_requests_total 3\n", "\nhush_requests_refused_total 1\n", "\nhush_envelopes_served_total 12\n",
+		"# TYPE hush_archive_envelopes gauge\nhush_archive_envelopes 40\n", "\nhush_archive_bytes 8192\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("no %q in\n%s", want, b.String())
+		}
+	}
+	if strings.Contains(b.String(), "hush_peers") {
+		t.Errorf("unknown peer count written:\n%s", b.String())
+	}
+}
