@@ -135,6 +135,7 @@ type ChatsChanged struct{ Chats []Chat }
 // name: a line each, for the chat's pane.
 type GroupChanged struct {
 	ChatID string
+	Name   string // the group's name, cleaned for display
 	Lines  []string
 }
 

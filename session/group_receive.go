@@ -80,7 +80,7 @@ func (m *Manager) receiveMembership(r whisper.Received, signer string, g *codec.
 		m.advanceClock(chatID, after.Clock(), now)
 		changed = true
 		if lines := groupLines(&before, &after, self, signer, m.displayName); len(lines) > 0 && c.Joined {
-			m.emit(GroupChanged{ChatID: chatID, Lines: lines})
+			m.emit(GroupChanged{ChatID: chatID, Name: codec.CleanName(after.Name), Lines: lines})
 		}
 	}
 	if g.Message == nil {

@@ -138,8 +138,9 @@ func (m *Manager) changeGroup(chatID string, build func(*group.State) ([]codec.G
 		return err
 	}
 	m.outbox.add(&outEntry{id: crypto.Keccak256Hash(payload), chatID: chatID, posts: posts, state: Pending, quiet: true})
+	m.emit(ChatsChanged{Chats: m.Chats()})
 	if lines := groupLines(&before, &after, m.self.PublicKey, m.self.PublicKey, m.displayName); len(lines) > 0 {
-		m.emit(GroupChanged{ChatID: chatID, Lines: lines})
+		m.emit(GroupChanged{ChatID: chatID, Name: codec.CleanName(after.Name), Lines: lines})
 	}
 	return nil
 }
@@ -161,8 +162,9 @@ func memberKeys(states ...*group.State) []string {
 
 // groupLines tells in words what changed between two folds of a group:
 // self is our key, by the key that sent the change (for an invitation).
+// Lines about us come last: a status line shows only the last one.
 func groupLines(before, after *group.State, self, by string, name func(string) string) []string {
-	var lines []string
+	var lines, ours []string
 	who := func(k string) string {
 		if k == self {
 			return "you"
@@ -177,7 +179,7 @@ func groupLines(before, after *group.State, self, by string, name func(string) s
 	for _, mem := range after.Members() {
 		switch {
 		case !before.IsMember(mem.Key) && mem.Key == self && !mem.Joined:
-			lines = append(lines, fmt.Sprintf("%s invited you to %q: /accept joins, /decline refuses", who(by), codec.CleanName(after.Name)))
+			ours = append(ours, fmt.Sprintf("%s invited you to %q: /accept joins, /decline refuses", who(by), codec.CleanName(after.Name)))
 		case !before.IsMember(mem.Key) && mem.Key != after.Creator:
 			lines = append(lines, who(mem.Key)+" invited")
 		}
@@ -193,14 +195,14 @@ func groupLines(before, after *group.State, self, by string, name func(string) s
 			continue
 		}
 		if mem.Key == self && by == self {
-			lines = append(lines, "you left the group")
+			ours = append(ours, "you left the group")
 		} else if mem.Key == self {
-			lines = append(lines, "you were removed from the group: nothing more arrives here")
+			ours = append(ours, "you were removed from the group: nothing more arrives here")
 		} else {
 			lines = append(lines, who(mem.Key)+" left or was removed")
 		}
 	}
-	return lines
+	return append(lines, ours...)
 }
 
 // canWriteGroup says why we may not write to a group, if we may not.

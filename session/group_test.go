@@ -161,6 +161,18 @@ func TestGroupThreeMembers(t *testing.T) {
 	}
 	waitFor(t, "C told", func() bool { ch, _ := c.groupChat(id); return ch.Removed && c.hasGroupLine(id, "you were removed") })
 	waitFor(t, "B sees C gone", func() bool { ch, _ := b.groupChat(id); return ch.Members == 2 })
+	if ch, _ := a.groupChat(id); ch.Members != 2 {
+		t.Fatalf("A's chat after the kick: %+v", ch)
+	}
+	waitFor(t, "A's list event", func() bool {
+		evs := a.events.all()
+		for i := len(evs) - 1; i >= 0; i-- {
+			if cc, ok := evs[i].(ChatsChanged); ok {
+				return slices.ContainsFunc(cc.Chats, func(c Chat) bool { return c.ID == id && c.Members == 2 })
+			}
+		}
+		return false
+	})
 	toC := counters[0].postsTo(c.key()) + counters[1].postsTo(c.key())
 	cLines := len(c.texts(id))
 	for i := range 2 {

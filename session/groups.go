@@ -128,7 +128,6 @@ func (m *Manager) CreateGroup(name string, members []string) (Chat, error) {
 		}
 		return Chat{}, fmt.Errorf("create group: %w", err)
 	}
-	m.emit(ChatsChanged{Chats: m.Chats()})
 	return m.chat(chatID)
 }
 
@@ -251,7 +250,6 @@ func (m *Manager) RenameGroup(chatID, name string) error {
 	if err != nil {
 		return fmt.Errorf("rename: %w", err)
 	}
-	m.emit(ChatsChanged{Chats: m.Chats()})
 	return nil
 }
 

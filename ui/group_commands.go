@@ -75,7 +75,11 @@ func (u *UI) cmdAccept(args string) error {
 	if err != nil {
 		return err
 	}
-	return u.session.AcceptInvite(c.ID)
+	if err := u.session.AcceptInvite(c.ID); err != nil {
+		return err
+	}
+	u.pane.load(c.ID, 0) // without the invitation line
+	return nil
 }
 
 func (u *UI) cmdDecline(args string) error {
@@ -201,7 +205,7 @@ func (u *UI) showGroupChange(ev session.GroupChanged) {
 		}
 		return
 	}
-	label := "a group"
+	label := "&" + sanitizeText(ev.Name, false)
 	if i := u.chatIndex(ev.ChatID); i >= 0 {
 		label = chatLabel(u.chats[i])
 	}

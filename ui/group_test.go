@@ -49,6 +49,9 @@ func TestGroupCommands(t *testing.T) {
 	h.waitScreen("this works in a group chat")
 	fake.events <- session.GroupChanged{ChatID: id, Lines: []string{"bob joined"}}
 	h.waitScreen("&team (3): bob joined")
+	// An invitation to a group the list does not show yet is named by the event.
+	fake.events <- session.GroupChanged{ChatID: "new", Name: "club", Lines: []string{"x invited you"}}
+	h.waitScreen("&club: x invited you")
 }
 
 // TestGroupInvitationAndRemoval: an invited group says so in the list and
