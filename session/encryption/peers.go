@@ -44,6 +44,7 @@ func (p *Protocol) addBundle(ps *peerState, from []byte, b *Bundle) error {
 		case in == nil:
 			in = &installState{Disabled: self}
 			ps.Installations[id] = in
+			ps.dirty = true
 		case spk.GetVersion() < in.Version:
 			continue // an old bundle seen late
 		case spk.GetVersion() == in.Version && !bytes.Equal(spk.GetSignedPreKey(), in.SPK):
@@ -53,6 +54,9 @@ func (p *Protocol) addBundle(ps *peerState, from []byte, b *Bundle) error {
 		}
 		if spk.GetVersion() > in.Version && in.SPK != nil {
 			p.log.Debug("bundle: newer signed prekey, sessions will re-key", "installation", id, "version", spk.GetVersion())
+		}
+		if in.Version != spk.GetVersion() || in.ProtocolVersion != spk.GetProtocolVersion() {
+			ps.dirty = true
 		}
 		in.SPK, in.Version, in.ProtocolVersion = spk.GetSignedPreKey(), spk.GetVersion(), spk.GetProtocolVersion()
 		in.Timestamp = b.GetTimestamp()
@@ -76,10 +80,14 @@ func (p *Protocol) trimInstallations(ps *peerState, peerKey []byte) {
 			p.deleteSession(ref.Name)
 		}
 		delete(ps.Installations, oldest)
+		ps.dirty = true
 	}
 }
 
-func (p *Protocol) deleteSession(name string) { p.remove(nsSession, name) }
+func (p *Protocol) deleteSession(name string) {
+	p.remove(nsSession, name)
+	delete(p.sessions, name)
+}
 
 // targets are the installations a message to peerKey goes to: enabled,
 // not ourselves, the MaxInstallations most recently seen.
@@ -135,6 +143,7 @@ func sendingRef(in *installState) *sessionRef {
 func (p *Protocol) KindFor(to *ecdsa.PublicKey) Kind {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	defer p.release() // read only
 	peerKey := compress(to)
 	ps, err := p.loadPeer(peerKey)
 	if err != nil {
@@ -164,6 +173,7 @@ func (p *Protocol) kindFor(ps *peerState, peerKey []byte) Kind {
 func (p *Protocol) Agreed(with *ecdsa.PublicKey) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	defer p.release() // read only
 	peerKey := compress(with)
 	ps, err := p.loadPeer(peerKey)
 	if err != nil {
@@ -183,6 +193,7 @@ func (p *Protocol) Agreed(with *ecdsa.PublicKey) bool {
 func (p *Protocol) MinProtocolVersion(with *ecdsa.PublicKey) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	defer p.release() // read only
 	peerKey := compress(with)
 	ps, err := p.loadPeer(peerKey)
 	if err != nil {
@@ -204,6 +215,7 @@ func (p *Protocol) MinProtocolVersion(with *ecdsa.PublicKey) int {
 func (p *Protocol) Installations(of *ecdsa.PublicKey) []Installation {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	defer p.release() // read only
 	ps, err := p.loadPeer(compress(of))
 	if err != nil {
 		return nil

@@ -82,6 +82,12 @@ type Protocol struct {
 	mu    sync.Mutex
 	self  selfState // cached; the KV copy is written on every change
 	batch []Op      // changes of the call in progress, written by flush
+
+	// Decoded peers and sessions, so a message costs no unsealing. A call
+	// that fails drops what it touched (discard).
+	peers                         map[string]*peerState
+	sessions                      map[string]cachedSession
+	touchedPeers, touchedSessions []string
 }
 
 // Installation is one device of a peer, as its bundles told us.
@@ -113,6 +119,8 @@ func New(cfg Config) (*Protocol, error) {
 		log:          cfg.Log,
 		now:          cfg.Now,
 		rand:         cfg.Rand,
+		peers:        map[string]*peerState{},
+		sessions:     map[string]cachedSession{},
 	}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)

@@ -54,7 +54,9 @@ func (p *Protocol) Decrypt(from *ecdsa.PublicKey, wire []byte) (Incoming, error)
 			return Incoming{}, err
 		}
 	}
-	ps.ReadsProtocol = true
+	if !ps.ReadsProtocol {
+		ps.ReadsProtocol, ps.dirty = true, true
+	}
 	in := Incoming{Installation: pm.GetInstallationId()}
 
 	direct := pm.GetDirectMessage()
@@ -85,7 +87,9 @@ func (p *Protocol) Decrypt(from *ecdsa.PublicKey, wire []byte) (Incoming, error)
 		return Incoming{}, err
 	}
 	if inst := ps.Installations[pm.GetInstallationId()]; inst != nil {
-		inst.Answered = true
+		if !inst.Answered {
+			inst.Answered, ps.dirty = true, true
+		}
 		inst.Seen = p.now().UnixNano()
 	}
 	if err := p.commitPeer(peerKey, ps); err != nil {
@@ -96,7 +100,7 @@ func (p *Protocol) Decrypt(from *ecdsa.PublicKey, wire []byte) (Incoming, error)
 
 // commitPeer stores the peer record and everything else the call changed.
 func (p *Protocol) commitPeer(peerKey []byte, ps *peerState) error {
-	if err := p.save(nsPeer, p.peerName(peerKey), ps); err != nil {
+	if err := p.savePeer(peerKey, ps); err != nil {
 		return err
 	}
 	return p.flush()
@@ -200,9 +204,12 @@ func (p *Protocol) decryptDR(ps *peerState, from *ecdsa.PublicKey, peerKey []byt
 	ref := refByName(in, name)
 	if fresh || ref == nil {
 		ref = p.addRef(in, s.ref(name, bundleID))
+		ps.dirty = true
 	}
 	ref.Active = p.now().UnixNano()
-	ref.Confirmed = true
+	if !ref.Confirmed {
+		ref.Confirmed, ps.dirty = true, true
+	}
 	if err := p.saveSession(name, s, r); err != nil {
 		return nil, 0, err
 	}

@@ -60,7 +60,7 @@ func (p *Protocol) Encrypt(to *ecdsa.PublicKey, payload []byte) (Outgoing, error
 		return Outgoing{}, errors.New("encrypt: no installation could be encrypted for")
 	}
 	if len(ids) > 0 {
-		if err := p.save(nsPeer, p.peerName(peerKey), ps); err != nil {
+		if err := p.savePeer(peerKey, ps); err != nil {
 			return Outgoing{}, err
 		}
 	}
@@ -99,6 +99,7 @@ func (p *Protocol) encryptFor(ps *peerState, to *ecdsa.PublicKey, peerKey []byte
 		}
 	}
 	if ref == nil {
+		ps.dirty = true
 		if ref, s, r, err = p.startSession(in, to, peerKey, id); err != nil {
 			return nil, 0, err
 		}

@@ -36,6 +36,24 @@ type ownSPK struct {
 type peerState struct {
 	ReadsProtocol bool                     `json:",omitempty"`
 	Installations map[string]*installState `json:",omitempty"`
+
+	// dirty: changed in more than last-seen and last-active times, which
+	// are written at most once per peerSaveInterval (the cached copy
+	// has them exact).
+	dirty   bool
+	savedAt time.Time
+}
+
+// peerSaveInterval is how stale the stored times of a peer may get.
+const peerSaveInterval = time.Minute
+
+// cacheMax bounds each cache of decoded state; when full it starts over.
+const cacheMax = 1024
+
+// cachedSession is a decoded session.
+type cachedSession struct {
+	s *sessionState
+	r *ratchet
 }
 
 type installState struct {
@@ -117,6 +135,7 @@ func (p *Protocol) flush() error {
 	ops := p.batch
 	p.batch = p.batch[:0]
 	if len(ops) == 0 {
+		p.release()
 		return nil
 	}
 	if b, ok := p.kv.(Batcher); ok {
@@ -136,23 +155,69 @@ func (p *Protocol) flush() error {
 			return fmt.Errorf("store encryption state: %w", err)
 		}
 	}
+	p.release()
 	return nil
 }
 
-// discard drops the changes of a call that failed.
-func (p *Protocol) discard() { p.batch = p.batch[:0] }
+// Every Encrypt, Decrypt and BundleMessage ends in discard, which is a
+// no-op after a successful flush. After a failure it drops the unwritten
+// changes and the cached copies the call may have changed, since the store
+// still has the state from before the call.
+func (p *Protocol) discard() {
+	p.batch = p.batch[:0]
+	for _, name := range p.touchedPeers {
+		delete(p.peers, name)
+	}
+	for _, name := range p.touchedSessions {
+		delete(p.sessions, name)
+	}
+	p.release()
+}
+
+// release ends a call whose cached changes are stored (or that changed
+// nothing).
+func (p *Protocol) release() {
+	p.touchedPeers = p.touchedPeers[:0]
+	p.touchedSessions = p.touchedSessions[:0]
+}
 
 func (p *Protocol) peerName(peerKey []byte) string { return p.seal.name(hex.EncodeToString(peerKey)) }
 
+// loadPeer returns the peer's record, from the cache when it is there. The
+// caller may change it: a call that fails drops it from the cache (discard),
+// so the next call reads the stored copy again.
 func (p *Protocol) loadPeer(peerKey []byte) (*peerState, error) {
-	var ps peerState
-	if _, err := p.load(nsPeer, p.peerName(peerKey), &ps); err != nil {
+	name := p.peerName(peerKey)
+	p.touchedPeers = append(p.touchedPeers, name)
+	if ps, ok := p.peers[name]; ok {
+		return ps, nil
+	}
+	ps := &peerState{savedAt: p.now()}
+	if _, err := p.load(nsPeer, name, ps); err != nil {
 		return nil, err
 	}
 	if ps.Installations == nil {
 		ps.Installations = map[string]*installState{}
 	}
-	return &ps, nil
+	if len(p.peers) >= cacheMax {
+		clear(p.peers)
+	}
+	p.peers[name] = ps
+	return ps, nil
+}
+
+// savePeer stores the record when it changed, or when its times are more
+// than peerSaveInterval old in the store.
+func (p *Protocol) savePeer(peerKey []byte, ps *peerState) error {
+	now := p.now()
+	if !ps.dirty && now.Sub(ps.savedAt) < peerSaveInterval {
+		return nil
+	}
+	if err := p.save(nsPeer, p.peerName(peerKey), ps); err != nil {
+		return err
+	}
+	ps.dirty, ps.savedAt = false, now
+	return nil
 }
 
 func (p *Protocol) sessionName(peerKey []byte, installation string, bundleID []byte) string {
@@ -162,6 +227,10 @@ func (p *Protocol) sessionName(peerKey []byte, installation string, bundleID []b
 // A stored session is uvarint(len(json)) ‖ json(sessionState) ‖ the packed
 // skipped keys, all sealed as one value so that it changes atomically.
 func (p *Protocol) loadSession(name string) (*sessionState, *ratchet, error) {
+	p.touchedSessions = append(p.touchedSessions, name)
+	if c, ok := p.sessions[name]; ok {
+		return c.s, c.r, nil
+	}
 	sealed, ok, err := p.kv.Get(nsSession, name)
 	if err != nil || !ok {
 		return nil, nil, err
@@ -182,7 +251,15 @@ func (p *Protocol) loadSession(name string) (*sessionState, *ratchet, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("session state: %w", err)
 	}
+	p.cacheSession(name, &s, r)
 	return &s, r, nil
+}
+
+func (p *Protocol) cacheSession(name string, s *sessionState, r *ratchet) {
+	if len(p.sessions) >= cacheMax {
+		clear(p.sessions)
+	}
+	p.sessions[name] = cachedSession{s, r}
 }
 
 func (p *Protocol) saveSession(name string, s *sessionState, r *ratchet) error {
@@ -198,6 +275,8 @@ func (p *Protocol) saveSession(name string, s *sessionState, r *ratchet) error {
 		return err
 	}
 	p.batch = append(p.batch, Op{NS: nsSession, Key: name, Value: sealed})
+	p.touchedSessions = append(p.touchedSessions, name)
+	p.cacheSession(name, s, r)
 	return nil
 }
 
