@@ -190,15 +190,23 @@ func (s *timedSender) SendCompletion(peerID []byte, payload []byte) error {
 	return s.node.SendCompletion(peerID, payload)
 }
 
-// newBenchHushServer is an in-process `hush serve` holding envs, configured
-// by cfg (its key is set here).
+// newBenchHushServer is an in-process `hush serve` holding envs in a
+// SQLite archive, configured by cfg (its key is set here).
 func newBenchHushServer(b *testing.B, envs []*whisperv6.Envelope, cfg mailserver.Config) *benchServer {
 	b.Helper()
-	start := time.Now()
 	archive, err := store.Open(filepath.Join(b.TempDir(), "archive.db"), nil)
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.Cleanup(func() { archive.Close() })
+	return newBenchHushServerOn(b, "hush", archive, envs, cfg)
+}
+
+// newBenchHushServerOn is newBenchHushServer on the given archive, which
+// is filled with envs first.
+func newBenchHushServerOn(b *testing.B, name string, archive mailserver.Archive, envs []*whisperv6.Envelope, cfg mailserver.Config) *benchServer {
+	b.Helper()
+	start := time.Now()
 	const batch = 5000
 	for lo := 0; lo < len(envs); lo += batch {
 		var keys, raws [][]byte
@@ -229,10 +237,9 @@ func newBenchHushServer(b *testing.B, envs []*whisperv6.Envelope, cfg mailserver
 	b.Cleanup(func() {
 		node.Stop()
 		server.Stop()
-		archive.Close()
 	})
-	b.Logf("hush archive of %d envelopes written in %v", len(envs), time.Since(start))
-	return &benchServer{name: "hush", node: node, format: mailformat.FormatStatus, busy: busy}
+	b.Logf("%s archive of %d envelopes written in %v", name, len(envs), time.Since(start))
+	return &benchServer{name: name, node: node, format: mailformat.FormatStatus, busy: busy}
 }
 
 // timedGethServer times geth's mailserver, which serves a request before

@@ -1,0 +1,36 @@
+package session
+
+import (
+	"testing"
+
+	"hush/store/pgarchive"
+	"hush/whisper/mailserver"
+)
+
+// BenchmarkServe: the same 100,000 envelopes (3 chats, the last two hours)
+// held by go-ethereum v1.9.15's WMailServer (leveldb) and by hush's server
+// on each of its archives, SQLite and PostgreSQL (a throwaway local
+// cluster, store/pgtest). A bare node asks each for everything and drops
+// what comes (benchServe, as serve-hush/serve-geth of BenchmarkCatchUp), so
+// the server is the bottleneck; each row reports serve-env/s, envelopes over
+// the server's busy time. The servers take turns, geth first, so the ratios
+// come from one run on the same machine load.
+func BenchmarkServe(b *testing.B) {
+	n := 100_000
+	if testing.Short() {
+		n = 10_000
+	}
+	envs := catchUpEnvelopes(b, n)
+	geth := newBenchGethServer(b, envs)
+	sqlite := newBenchHushServer(b, envs, mailserver.Config{RateLimit: -1})
+	pgArchive, err := pgarchive.Open(pg.Database(b), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pgArchive.Close)
+	postgres := newBenchHushServerOn(b, "hush-postgres", pgArchive, envs, mailserver.Config{RateLimit: -1})
+
+	b.Run("geth", func(b *testing.B) { benchServe(b, geth, n) })
+	b.Run("hush-sqlite", func(b *testing.B) { benchServe(b, sqlite, n) })
+	b.Run("hush-postgres", func(b *testing.B) { benchServe(b, postgres, n) })
+}
