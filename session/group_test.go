@@ -2,6 +2,7 @@ package session
 
 import (
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"github.com/ethereum/go-ethereum/p2p/enode"
 
 	"hush/codec"
+	"hush/session/group"
 	"hush/whisper"
 	"hush/whisper/mailserver"
 )
@@ -313,4 +315,92 @@ func TestGroupHistoryAndRestart(t *testing.T) {
 	}
 	want = append(want, "after restart")
 	waitFor(t, "A gets B's line", func() bool { return slices.Equal(a.texts(id), want) })
+}
+
+// TestGroupForgedUpdatesIgnored: a member who is not an admin signs an
+// update adding an outsider and renaming the group, and an outsider signs
+// a member-joined for itself; both reach the admin, whose group does not
+// change, and each refusal is logged with its reason.
+func TestGroupForgedUpdatesIgnored(t *testing.T) {
+	relay := newClient(t, clientOptions{})
+	logs := &logRecorder{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			logs.dump(t)
+		}
+	})
+	peers := []*enode.Node{relay.node.Enode()}
+	a := newClient(t, clientOptions{peers: peers, logger: slog.New(logs)})
+	b, x := newClient(t, clientOptions{peers: peers}), newClient(t, clientOptions{peers: peers})
+	waitPeers(t, 1, a, b, x)
+	chat, err := a.mgr.CreateGroup("club", []string{b.key()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := chat.ID
+	waitFor(t, "B invited", func() bool { _, ok := b.groupChat(id); return ok })
+
+	send := func(from *client, events ...codec.GroupEvent) {
+		t.Helper()
+		log, err := from.mgr.groupLog(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range events {
+			events[i].Clock = codec.NextClock(0, from.mgr.now()) + int64(i)
+		}
+		u, err := group.Sign(from.id, id, events)
+		if err != nil {
+			t.Fatal(err)
+		}
+		log = append(log, u)
+		payload, err := codec.EncodeMembership(codec.Membership{ChatID: id, Updates: wireUpdates(log)}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		posts, err := from.mgr.postsTo([]string{a.key()}, payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := from.node.Post(posts[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(b, codec.GroupEvent{Type: codec.EventMembersAdded, Members: []string{x.key()}},
+		codec.GroupEvent{Type: codec.EventNameChanged, Name: "owned"})
+	waitFor(t, "the refusals logged", func() bool {
+		return logs.has("dropped group event: only an admin may add members", "", "") &&
+			logs.has("dropped group event: only an admin may rename the group", "", "")
+	})
+	// x was never invited, and the forged invitation did not count; x's
+	// update is for a chat x does not hold, so it carries a copy of the
+	// log that a gave b, read from b.
+	bLog, err := b.mgr.groupLog(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined, err := group.Sign(x.id, id, []codec.GroupEvent{{Type: codec.EventMemberJoined, Member: x.key(), Clock: codec.NextClock(0, x.mgr.now())}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, err := codec.EncodeMembership(codec.Membership{ChatID: id, Updates: wireUpdates(append(bLog, joined))}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	posts, err := x.mgr.postsTo([]string{a.key()}, payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.node.Post(posts[0]); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the outsider's join refused", func() bool { return logs.has("dropped group event: the author was not invited", "", "") })
+	ch, _ := a.groupChat(id)
+	members, err := a.mgr.GroupMembers(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch.Name != "club" || len(members) != 2 {
+		t.Fatalf("A's group changed: %+v %+v", ch, members)
+	}
 }
