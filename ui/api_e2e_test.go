@@ -1,0 +1,79 @@
+package ui
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/rpc"
+
+	"hush/session"
+	"hush/session/api"
+)
+
+// TestBotAnswersTheTerminal: a headless bot (hush serve --api: a session
+// with no UI, driven through the scripting API's socket) gets a line typed
+// into a real UI on a simulation screen, and answers; the answer shows on
+// the screen.
+func TestBotAnswersTheTerminal(t *testing.T) {
+	bot := newRealClient(t)
+	fan := session.NewFanout(bot.mgr.Events(), false) // headless: no primary reader
+	srv, err := api.New(api.Config{Session: bot.mgr, Events: fan})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(t.TempDir(), "api.sock")
+	if err := srv.Listen(sock); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		srv.Close()
+		fan.Stop()
+	})
+	me := newRealClient(t, bot.node.Enode())
+	deadline := time.Now().Add(waitLimit)
+	for me.node.PeerCount() == 0 || bot.node.PeerCount() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("nodes did not connect")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	// The bot, as a script would write it.
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	c, err := rpc.DialIPC(ctx, sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Call(nil, "hush_join", "#bots"); err != nil {
+		t.Fatal(err)
+	}
+	msgs := make(chan api.Message, 16)
+	sub, err := c.Subscribe(ctx, "hush", msgs, "messages")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	go func() {
+		for {
+			select {
+			case m := <-msgs:
+				if !m.Outgoing && m.Text != "" {
+					c.Call(nil, "hush_send", m.Chat, "echo: "+m.Text)
+				}
+			case <-sub.Err():
+				return
+			}
+		}
+	}()
+
+	h := runUI(t, me.mgr, 100, 20)
+	h.enter("/join bots")
+	h.waitScreen("#bots")
+	h.enter("ping from the terminal")
+	h.waitScreen("me", "ping from the terminal")
+	h.waitScreen("echo: ping from the terminal")
+}
