@@ -68,9 +68,9 @@ func Validate(m *Message, now time.Time) error {
 	return nil
 }
 
-// maxNameRunes bounds a name shown from the network; Status's generated
+// MaxNameRunes bounds a name shown from the network; Status's generated
 // three-word names are far shorter.
-const maxNameRunes = 40
+const MaxNameRunes = 40
 
 // CleanName makes a name received from the network safe to show in a
 // terminal: invalid UTF-8, control and format characters (which include the
@@ -81,7 +81,7 @@ func CleanName(s string) string {
 	var b strings.Builder
 	runes := 0
 	pendingSpace := false
-	for i := 0; i < len(s) && runes < maxNameRunes; {
+	for i := 0; i < len(s) && runes < MaxNameRunes; {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
 		switch {
@@ -94,7 +94,7 @@ func CleanName(s string) string {
 			continue
 		}
 		if pendingSpace {
-			if runes == maxNameRunes-1 {
+			if runes == MaxNameRunes-1 {
 				break
 			}
 			b.WriteByte(' ')

@@ -73,7 +73,7 @@ func TestCleanName(t *testing.T) {
 func TestCleanNameProperties(t *testing.T) {
 	for r := rune(0); r < 0x30000; r++ {
 		got := CleanName("a" + string(r) + "b")
-		if !utf8.ValidString(got) || utf8.RuneCountInString(got) > maxNameRunes {
+		if !utf8.ValidString(got) || utf8.RuneCountInString(got) > MaxNameRunes {
 			t.Fatalf("CleanName(a %U b) = %q", r, got)
 		}
 		for _, c := range got {

@@ -155,7 +155,7 @@ func (m *Manager) chat(id string) (Chat, error) {
 }
 
 func (m *Manager) toChat(c store.Chat, unread int) Chat {
-	out := Chat{ID: c.ID, Unread: unread, New: c.New}
+	out := Chat{ID: c.ID, Unread: unread, New: c.New, Mention: c.Mentioned && unread > 0}
 	switch c.Kind {
 	case store.ChatPublic:
 		out.Kind, out.Name = Public, c.ID
@@ -193,7 +193,8 @@ func (m *Manager) MarkRead(chatID string) {
 	m.emit(ChatsChanged{Chats: m.Chats()})
 }
 
-// SetNickname names the peer of a one-to-one chat locally.
+// SetNickname names the peer of a one-to-one chat locally; an empty nick
+// removes the name, and the key goes by its own or three-word name again.
 func (m *Manager) SetNickname(chatID, nick string) error {
 	c, ok, err := m.cfg.Store.Chat(chatID)
 	if err != nil {
@@ -214,6 +215,7 @@ func (m *Manager) SetNickname(chatID, nick string) error {
 	ct.Key, ct.Nickname = chatID, nick
 	m.contacts[chatID] = ct
 	m.mu.Unlock()
+	m.emit(NameChanged{Key: chatID, Name: m.displayName(chatID)})
 	m.emit(ChatsChanged{Chats: m.Chats()})
 	return nil
 }

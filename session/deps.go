@@ -52,6 +52,11 @@ type Store interface {
 	Contacts() ([]store.Contact, error)
 	SetNickname(key, nick string) error
 	SetNetworkName(key, name string) error
+	UpdateContact(key, name string, updatedMs int64) (bool, error)
+	NameState() (store.NameState, error)
+	SetDisplayName(name string) error
+	SetNameSent(name string, sentMs int64) error
+	SetMentioned(ids []string) error
 	Ignore(key string) error
 	Unignore(key string) (bool, error)
 	IgnoredKeys() ([]string, error)
@@ -68,6 +73,7 @@ type Store interface {
 	Oldest(chatID string) (store.Message, bool, error)
 	Search(chatID, query string, limit int) ([]store.Message, error)
 	MarkRead(chatID string) error
+	RecentSenders(chatID string, n int) ([]store.Sender, error)
 	UnreadCounts() (map[string]int, error)
 
 	SaveGroup(g store.Group, updates []store.GroupUpdate) error

@@ -23,7 +23,7 @@ type Chat struct {
 	Kind    ChatKind //
 	Name    string   // best display name without the #/@ prefix: chat name, nickname, ~network name or three-word name
 	Unread  int      // messages not yet seen by the user
-	Mention bool     // an unread message mentions us
+	Mention bool     // an unread message mentions us (names us or our key)
 	New     bool     // created by an incoming message from an unknown key, not opened yet
 	// Groups only.
 	Members int  // members, invited ones included
@@ -79,6 +79,7 @@ type Message struct {
 	ContentType string // "text/plain", "sticker", "command"
 	Text        string
 	State       MessageState
+	Mention     bool // someone else's message that names us (our names or key prefix)
 }
 
 // Before reports whether m sorts before o in a chat.
@@ -94,7 +95,10 @@ type Identity struct {
 	PublicKey string // 0x04… (132 characters)
 	ShortName string // 0x04ab…cd12
 	Name      string // three-word name (PROTOCOL.md §9.1), the same in every Status client
-	Enode     string // enode://… URL of the embedded node
+	// DisplayName is the name we give ourselves with /name and send to
+	// our contacts; "" for none.
+	DisplayName string
+	Enode       string // enode://… URL of the embedded node
 	// Installation is this data dir's installation id (PROTOCOL.md §7):
 	// peers address our device by it.
 	Installation string
@@ -157,6 +161,18 @@ type Notice struct {
 	Err  bool
 }
 
+// SelfChanged carries our identity after our display name changed.
+type SelfChanged struct{ Self Identity }
+
+// NameChanged tells that the name shown for a key changed: our nickname
+// for it, or the name it gave itself. Name is the new best name.
+type NameChanged struct {
+	Key  string
+	Name string
+}
+
+func (SelfChanged) isEvent()         {}
+func (NameChanged) isEvent()         {}
 func (MessagesAdded) isEvent()       {}
 func (MessageStateChanged) isEvent() {}
 func (OutboxChanged) isEvent()       {}

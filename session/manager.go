@@ -71,6 +71,8 @@ type Manager struct {
 	clocks     map[string]int64  // chat id → last Lamport clock
 	contacts   map[string]store.Contact
 	aliases    map[string]string // key → three-word name (names.go)
+	ownName    string            // our display name, "" for none (contactupdate.go)
+	nameWake   chan struct{}
 	symKeys    map[string][]byte // public chat name → derived key
 	stopped    bool
 	outbox     *outbox
@@ -109,6 +111,7 @@ func New(cfg Config) (*Manager, error) {
 		clocks:     make(map[string]int64),
 		contacts:   make(map[string]store.Contact),
 		aliases:    make(map[string]string),
+		nameWake:   make(chan struct{}, 1),
 		symKeys:    make(map[string][]byte),
 		historyKey: codec.SymKeyFromPassword(cfg.MailserverPassword),
 		drops:      droplog.New(cfg.Logger.With("what", "received"), 0),
@@ -137,7 +140,12 @@ func (m *Manager) Start() error {
 	if err != nil {
 		return fmt.Errorf("session: load chats: %w", err)
 	}
+	names, err := m.cfg.Store.NameState()
+	if err != nil {
+		return fmt.Errorf("session: load display name: %w", err)
+	}
 	m.mu.Lock()
+	m.ownName = names.Name
 	for _, c := range contacts {
 		m.contacts[c.Key] = c
 	}
@@ -164,10 +172,11 @@ func (m *Manager) Start() error {
 		m.self.Enode = n.URLv4()
 	}
 
-	m.wg.Add(3)
+	m.wg.Add(4)
 	go m.receiveLoop()
 	go m.postLoop()
 	go m.peerLoop()
+	go m.nameLoop()
 	m.sync.start()
 	m.emit(ChatsChanged{Chats: m.Chats()})
 	return nil
@@ -192,7 +201,13 @@ func (m *Manager) Stop() {
 func (m *Manager) Events() <-chan Event { return m.events }
 
 // Self returns our identity.
-func (m *Manager) Self() Identity { return m.self }
+func (m *Manager) Self() Identity {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	self := m.self
+	self.DisplayName = m.ownName
+	return self
+}
 
 // PeerCount is the number of connected whisper peers.
 func (m *Manager) PeerCount() int { return m.cfg.Node.PeerCount() }
@@ -232,6 +247,7 @@ func (m *Manager) peerLoop() {
 			m.emit(PeersChanged{Count: n})
 			m.outbox.poke()
 			m.sync.peersChanged()
+			m.pokeNames()
 		}
 	}
 }

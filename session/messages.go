@@ -73,5 +73,6 @@ func (m *Manager) toMessage(sm store.Message) Message {
 		ContentType: sm.ContentType,
 		Text:        sm.Text,
 		State:       MessageState(sm.State),
+		Mention:     !sm.Outgoing && m.mentions(sm.Text),
 	}
 }

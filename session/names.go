@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"hush/codec"
 	"hush/codec/alias"
@@ -135,3 +137,59 @@ func (m *Manager) oneToOneKeys() []string {
 	}
 	return keys
 }
+
+// mentions reports whether text names us: our three-word name, our display
+// name (each as whole words, any case) or a prefix of our key of at least
+// "0x04" and 8 hex digits.
+func (m *Manager) mentions(text string) bool {
+	lower := strings.ToLower(text)
+	m.mu.Lock()
+	own := m.ownName
+	m.mu.Unlock()
+	for _, name := range []string{m.self.Name, own} {
+		if name != "" && containsWords(lower, strings.ToLower(name)) {
+			return true
+		}
+	}
+	key := m.self.PublicKey[len("0x04"):]
+	for rest := lower; ; {
+		i := strings.Index(rest, "0x04")
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+len("0x04"):]
+		n := 0
+		for n < len(rest) && n < len(key) && isHex(rest[n]) {
+			n++
+		}
+		if n >= 8 && strings.HasPrefix(key, rest[:n]) {
+			return true
+		}
+	}
+}
+
+// containsWords reports whether name occurs in text with no letter or
+// digit right before or after it, so "Al" is not found in "Also".
+func containsWords(text, name string) bool {
+	for from := 0; from <= len(text)-len(name); {
+		i := strings.Index(text[from:], name)
+		if i < 0 {
+			return false
+		}
+		start, end := from+i, from+i+len(name)
+		before, _ := utf8.DecodeLastRuneInString(text[:start])
+		after, _ := utf8.DecodeRuneInString(text[end:])
+		if !isWordRune(before) && !isWordRune(after) {
+			return true
+		}
+		_, size := utf8.DecodeRuneInString(text[start:])
+		from = start + size
+	}
+	return false
+}
+
+func isWordRune(r rune) bool {
+	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r))
+}
+
+func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' }

@@ -3,6 +3,7 @@ package session
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/crypto"
 
@@ -80,7 +81,7 @@ func TestResolveNamePrecedence(t *testing.T) {
 	}
 	otherName := mustAlias(t, other)
 	// The impostor claims other's three-word name as its display name.
-	a.mgr.learnName(impostor, otherName)
+	a.mgr.learnName(impostor, otherName, time.Now())
 	_, err := a.mgr.resolveContact(otherName)
 	if err == nil || !strings.Contains(err.Error(), "2 people go by") || strings.Contains(err.Error(), "\n") {
 		t.Fatalf("ambiguous name: %v", err)

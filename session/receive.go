@@ -3,8 +3,8 @@ package session
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/ethereum/go-ethereum/crypto"
@@ -168,7 +168,7 @@ func (m *Manager) ingest(batch []whisper.Received) tally {
 	}
 
 	byChat := make(map[string]*MessagesAdded)
-	var order []string
+	var order, mentioned []string
 	now := m.now()
 	for i, ok := range added {
 		if !ok {
@@ -186,7 +186,14 @@ func (m *Manager) ingest(batch []whisper.Received) tally {
 			order = append(order, sm.ChatID)
 		}
 		ev.History = ev.History || candidates[i].history
-		ev.Messages = append(ev.Messages, m.toMessage(sm))
+		msg := m.toMessage(sm)
+		ev.Messages = append(ev.Messages, msg)
+		if msg.Mention && !sm.Read && !slices.Contains(mentioned, sm.ChatID) {
+			mentioned = append(mentioned, sm.ChatID)
+		}
+	}
+	if err := m.cfg.Store.SetMentioned(mentioned); err != nil {
+		m.log.Error("mark chats mentioned", "chats", mentioned, "err", err)
 	}
 	for _, chatID := range order {
 		ev := byChat[chatID]
@@ -303,7 +310,7 @@ func (m *Manager) check(r whisper.Received) (*accepted, bool, error) {
 		if isPublic {
 			return nil, false, fmt.Errorf("%w: contact record %s on a public chat", errNotOurRecord, rec.Kind)
 		}
-		return nil, m.learnName(signer, rec.Name), nil
+		return nil, m.learnName(signer, rec.Name, r.Sent), nil
 	default:
 		m.ignored.Add(1)
 		m.log.Debug("record ignored", "tag", rec.Tag(), "from", signer)
@@ -407,29 +414,6 @@ func (m *Manager) ensurePrivateChat(key string, own bool, now time.Time) (bool, 
 		return false, storeFailure{fmt.Errorf("create chat: %w", err)}
 	}
 	return true, nil
-}
-
-// learnName records the name a key gave itself in a contact record. A name
-// that could pass for a key (lookalike letters included) or for one of our
-// own markers is refused.
-func (m *Manager) learnName(key, name string) bool {
-	name = codec.CleanName(name)
-	if name == "" || codec.LooksLikeKey(name) || strings.HasPrefix(name, "~") || strings.EqualFold(name, "me") {
-		return false
-	}
-	m.mu.Lock()
-	c := m.contacts[key]
-	same := c.NetworkName == name
-	c.Key, c.NetworkName = key, name
-	m.contacts[key] = c
-	m.mu.Unlock()
-	if same {
-		return false
-	}
-	if err := m.cfg.Store.SetNetworkName(key, name); err != nil {
-		m.log.Error("store contact name", "key", key, "err", err)
-	}
-	return true
 }
 
 // displayText is what a message shows as text; stickers and commands we

@@ -408,11 +408,11 @@ func TestNamesLikeKeysRefused(t *testing.T) {
 	a := newClient(t, clientOptions{})
 	peer := codec.PublicKeyHex(&newKey(t).PublicKey)
 	for _, name := range []string{"0x04ab…cd12", "0\u0445" + "04ab…cd12", "\u041e\u0445" + "04ab"} {
-		if a.mgr.learnName(peer, name) {
+		if a.mgr.learnName(peer, name, time.Now()) {
 			t.Errorf("learnName took %q", name)
 		}
 	}
-	if !a.mgr.learnName(peer, "Oxford") {
+	if !a.mgr.learnName(peer, "Oxford", time.Now()) {
 		t.Error("learnName refused Oxford")
 	}
 	if _, err := a.mgr.OpenPrivate(peer); err != nil {

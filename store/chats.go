@@ -25,19 +25,20 @@ type Chat struct {
 	Kind      ChatKind
 	Joined    bool  // shown in the chat list; leaving keeps history but sets false
 	New       bool  // created by an incoming message from an unknown key, not opened yet
+	Mentioned bool  // an unread message mentions us; MarkRead clears it
 	LastClock int64 // Lamport clock: highest seen/sent (the session maintains it)
 	SyncedTo  int64 // unix seconds up to which mailserver history is complete; 0 = never
 	Created   time.Time
 }
 
-const chatColumns = `id, kind, joined, is_new, last_clock, synced_to, created_ms`
+const chatColumns = `id, kind, joined, is_new, last_clock, synced_to, created_ms, mentioned`
 
 func scanChat(row interface{ Scan(...any) error }) (Chat, error) {
 	var (
 		c         Chat
 		createdMs int64
 	)
-	err := row.Scan(&c.ID, &c.Kind, &c.Joined, &c.New, &c.LastClock, &c.SyncedTo, &createdMs)
+	err := row.Scan(&c.ID, &c.Kind, &c.Joined, &c.New, &c.LastClock, &c.SyncedTo, &createdMs, &c.Mentioned)
 	c.Created = time.UnixMilli(createdMs)
 	return c, err
 }
@@ -160,5 +161,20 @@ func (s *Store) SetNew(id string, isNew bool) error {
 			return err
 		}
 		return updatedOne(res, "chat")
+	})
+}
+
+// SetMentioned marks chats as holding an unread message that mentions us.
+func (s *Store) SetMentioned(ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.write(fmt.Sprintf("mark %d chats mentioned", len(ids)), func(tx *sql.Tx) error {
+		for _, id := range ids {
+			if _, err := tx.Exec(`UPDATE chats SET mentioned = 1 WHERE id = ?`, id); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }

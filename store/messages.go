@@ -297,7 +297,10 @@ func (s *Store) queryMessages(query string, args ...any) ([]Message, error) {
 // MarkRead marks every incoming message of the chat read.
 func (s *Store) MarkRead(chatID string) error {
 	return s.write(fmt.Sprintf("mark chat %q read", chatID), func(tx *sql.Tx) error {
-		_, err := tx.Exec(markReadQuery, chatID)
+		if _, err := tx.Exec(markReadQuery, chatID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(`UPDATE chats SET mentioned = 0 WHERE id = ? AND mentioned = 1`, chatID)
 		return err
 	})
 }

@@ -23,6 +23,7 @@ func migrations() []migration {
 		{3, "encryption secrets and settings", schemaSecrets},
 		{4, "private groups", schemaGroups},
 		{5, "archive read by topic", schemaArchiveTopics},
+		{6, "contact updates and mentions", schemaNames},
 	}
 }
 
@@ -177,6 +178,14 @@ CREATE TABLE archive_topics (
 	topic BLOB PRIMARY KEY
 ) WITHOUT ROWID;
 INSERT OR IGNORE INTO archive_topics (topic) SELECT DISTINCT substr(key, -4) FROM archive;
+`
+
+// schemaNames adds when a contact's name was last updated (contact
+// records older than that are discarded, PROTOCOL.md §9.2) and whether a
+// chat holds an unread message that mentions us.
+const schemaNames = `
+ALTER TABLE contacts ADD COLUMN updated_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE chats ADD COLUMN mentioned INTEGER NOT NULL DEFAULT 0;
 `
 
 // SchemaVersion is the schema version this package writes.

@@ -32,7 +32,9 @@ func (u *UI) commandTable() []command {
 		{"rename", "NAME", "rename the group on screen (admins)", u.cmdRename},
 		{"admin", "MEMBER", "make a member an admin of the group on screen (admins)", u.cmdAdmin},
 		{"members", "", "list the members of the group on screen", u.cmdMembers},
-		{"nick", "NAME", "set your name for the peer of this one-to-one chat", u.cmdNick},
+		{"nick", "[NAME]", "set your name for the peer of this one-to-one chat; alone, remove it", u.cmdNick},
+		{"name", "[NAME]", "set the name your contacts see for you (~NAME); alone, show it", u.cmdName},
+		{"who", "", "list who wrote in this chat recently", u.cmdWho},
 		{"ignore", "[0x04…|name]", "hide and drop everything a key sends (kept across restarts); alone, list who is ignored", u.cmdIgnore},
 		{"unignore", "0x04…|name", "stop ignoring a key", u.cmdUnignore},
 		{"whoami", "", "show your public key (full width, to copy), enode and installation id", u.cmdWhoami},
@@ -154,14 +156,60 @@ func (u *UI) splitRecipient(args string) (target, text string) {
 }
 
 func (u *UI) cmdNick(args string) error {
-	if args == "" {
-		return errUsage
-	}
 	i := u.currentIndex()
 	if i < 0 || u.chats[i].Kind != session.OneToOne {
 		return errors.New("/nick works in a one-to-one chat; open one with /msg")
 	}
-	return u.session.SetNickname(u.current, args)
+	if err := u.session.SetNickname(u.current, args); err != nil {
+		return err
+	}
+	if args == "" {
+		u.showNotice("nickname removed", false)
+	}
+	return nil
+}
+
+func (u *UI) cmdWho(args string) error {
+	if args != "" {
+		return errUsage
+	}
+	if u.current == "" {
+		return errNoChat
+	}
+	people, err := u.session.Who(u.current)
+	if err != nil {
+		return err
+	}
+	if len(people) == 0 {
+		u.showNotice("nobody wrote here yet", false)
+		return nil
+	}
+	who := "1 person"
+	if len(people) > 1 {
+		who = itoa(len(people)) + " people"
+	}
+	u.pane.addLocal(kindSystem, who+" wrote the newest messages here, latest first:")
+	for _, p := range people {
+		name := sanitizeText(p.Name, false)
+		if name == "" {
+			name = shortKey(p.Key)
+		}
+		u.pane.addLocal(kindSystem, "  "+name+"  "+shortKey(p.Key)+"  last "+
+			p.LastSeen.Local().Format("Mon 02 Jan 15:04")+"  ("+plural(p.Messages, "message")+")")
+	}
+	return nil
+}
+
+func (u *UI) cmdName(args string) error {
+	if args == "" {
+		if u.self.DisplayName == "" {
+			u.pane.addLocal(kindSystem, "you have no name of your own; others see "+u.self.Name+". /name NAME sets one")
+		} else {
+			u.pane.addLocal(kindSystem, "your contacts see you as ~"+u.self.DisplayName+" (your three-word name: "+u.self.Name+")")
+		}
+		return nil
+	}
+	return u.session.SetDisplayName(args)
 }
 
 func (u *UI) cmdHistory(args string) error {

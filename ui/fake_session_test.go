@@ -26,6 +26,7 @@ type fakeSession struct {
 	peers    int
 	ignored  []string                         // keys, in the order ignored (fake_ignore_test.go)
 	groups   map[string][]session.GroupMember // members per group (fake_group_test.go)
+	nameOf   map[string]string                // key → name shown without a nickname
 	// panicOnJoin makes JoinPublic panic for this name: the test-only way to
 	// crash the UI loop.
 	panicOnJoin string
@@ -103,6 +104,7 @@ func (f *fakeSession) deliver(chatID string, history bool, msgs ...session.Messa
 		for _, m := range msgs {
 			if !m.Outgoing {
 				f.chats[i].Unread++
+				f.chats[i].Mention = f.chats[i].Mention || m.Mention
 			}
 		}
 		f.emitChats()
@@ -245,11 +247,57 @@ func (f *fakeSession) MarkRead(chatID string) {
 	}
 }
 
+// SetNickname records the call and, for a known one-to-one chat, renames
+// its peer the way the session does: a nickname wins, none brings back the
+// name the fake knew (nameOf) or the short key.
 func (f *fakeSession) SetNickname(chatID, nick string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.record("SetNickname %s %s", chatID, nick)
+	i := f.chatIndex(chatID)
+	if i < 0 {
+		return nil
+	}
+	name := nick
+	if name == "" {
+		name = f.nameOf[chatID]
+	}
+	if name == "" {
+		name = shortKey(chatID)
+	}
+	f.chats[i].Name = name
+	f.events <- session.NameChanged{Key: chatID, Name: name}
+	f.emitChats()
 	return nil
+}
+
+func (f *fakeSession) SetDisplayName(name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record("SetDisplayName %s", name)
+	f.self.DisplayName = name
+	f.events <- session.SelfChanged{Self: f.self}
+	return nil
+}
+
+// Who lists the senders of the stored messages of a chat, latest first.
+func (f *fakeSession) Who(chatID string) ([]session.Person, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record("Who %s", chatID)
+	var out []session.Person
+	seen := map[string]int{}
+	msgs := f.messages[chatID]
+	for i := len(msgs) - 1; i >= 0; i-- {
+		m := msgs[i]
+		if j, ok := seen[m.Sender]; ok {
+			out[j].Messages++
+			continue
+		}
+		seen[m.Sender] = len(out)
+		out = append(out, session.Person{Key: m.Sender, Name: m.SenderName, LastSeen: m.Time, Messages: 1})
+	}
+	return out, nil
 }
 
 func (f *fakeSession) RequestHistory(chatID string, d time.Duration) error {

@@ -67,6 +67,7 @@ func (l *layout) Draw(screen tcell.Screen) {
 	u.status.SetRect(x, y+mainRows, w, statusRows)
 	u.input.SetRect(x, y+mainRows+statusRows, w, inputRows)
 
+	u.setTitle(screen)
 	u.list.Draw(screen)
 	u.pane.Draw(screen)
 	u.status.Draw(screen)

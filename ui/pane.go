@@ -233,6 +233,19 @@ func (p *messagePane) update(m session.Message) {
 	}
 }
 
+// rename shows a new name on every message of key in the window.
+func (p *messagePane) rename(key, name string) {
+	for _, it := range p.items {
+		if it.kind == kindMessage && it.msg.Sender == key && !it.msg.Outgoing {
+			it.msg.SenderName = name
+			it.name = sanitizeText(name, false)
+			if it.name == "" {
+				it.name = shortKey(key)
+			}
+		}
+	}
+}
+
 // setState changes the delivery state of one of our messages.
 func (p *messagePane) setState(id string, state session.MessageState) {
 	for i := len(p.items) - 1; i >= 0; i-- {

@@ -42,6 +42,11 @@ func styleDim() tcell.Style   { return tcell.StyleDefault.Foreground(tcell.Color
 func styleError() tcell.Style { return tcell.StyleDefault.Foreground(tcell.ColorRed) }
 func styleRuler() tcell.Style { return tcell.StyleDefault.Foreground(tcell.ColorYellow) }
 
+// styleMention highlights a line that names us.
+func styleMention() tcell.Style {
+	return tcell.StyleDefault.Foreground(tcell.ColorYellow).Bold(true)
+}
+
 // stateSuffix marks each of our messages with its delivery state:
 //
 //	…             pending: stored, no peer to take it yet (yellow; the status line says why)
@@ -364,8 +369,11 @@ func (p *messagePane) drawTextLine(screen tcell.Screen, it *paneItem, showTime b
 // apart from the text.
 func (p *messagePane) drawSegments(screen tcell.Screen, it *paneItem, lr lineRange, x, y, width int) {
 	textStyle := tcell.StyleDefault
-	if it.kind == kindSystem {
+	switch {
+	case it.kind == kindSystem:
 		textStyle = styleDim()
+	case it.msg.Mention:
+		textStyle = styleMention()
 	}
 	suffixStyle := stateStyle(it.msg.State)
 	textEnd := len(it.text)

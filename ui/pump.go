@@ -124,14 +124,18 @@ func (u *UI) applyInbox() {
 
 // applyEvents updates the UI state for a batch of session events.
 func (u *UI) applyEvents(batch []session.Event) {
-	seen := false          // an incoming message reached the chat on screen
-	var elsewhere []string // chats off screen with a new live incoming message
+	seen := false                  // an incoming message reached the chat on screen
+	var elsewhere []string         // chats off screen with a new live incoming message
+	mentioned := map[string]bool{} // chats off screen with a message that names us
 	for _, ev := range batch {
 		switch ev := ev.(type) {
 		case session.MessagesAdded:
 			if u.current == "" || ev.ChatID != u.current {
 				if !ev.History && slices.ContainsFunc(ev.Messages, func(m session.Message) bool { return !m.Outgoing }) {
 					elsewhere = append(elsewhere, ev.ChatID)
+				}
+				if slices.ContainsFunc(ev.Messages, func(m session.Message) bool { return m.Mention }) {
+					mentioned[ev.ChatID] = true
 				}
 				continue // the chat list counts come with ChatsChanged
 			}
@@ -153,6 +157,10 @@ func (u *UI) applyEvents(batch []session.Event) {
 			u.outbox = ev
 		case session.SyncProgress:
 			u.setSync(ev)
+		case session.SelfChanged:
+			u.self = ev.Self
+		case session.NameChanged:
+			u.pane.rename(ev.Key, ev.Name)
 		case session.Notice:
 			u.showNotice(sanitizeText(firstLine(ev.Text), false), ev.Err)
 		case session.GroupChanged:
@@ -164,18 +172,19 @@ func (u *UI) applyEvents(batch []session.Event) {
 	if i := u.currentIndex(); i >= 0 && (seen || u.chats[i].Unread > 0 || u.chats[i].Mention || u.chats[i].New) {
 		u.markRead(i)
 	}
-	u.ringFor(elsewhere)
+	u.ringFor(elsewhere, mentioned)
 	u.openIncoming(elsewhere)
 }
 
 // ringFor rings the terminal bell once when someone wrote to us privately,
-// or mentioned us, in a chat that is not on screen, and at most once a
+// or mentioned us (a message of the batch names us, or the chat is
+// marked), in a chat that is not on screen, and at most once a
 // minute for each chat. The kind is looked up after the whole batch, whose
 // ChatsChanged may name a chat just created. Beep only queues a BEL for the
 // terminal: it never blocks the loop.
-func (u *UI) ringFor(chatIDs []string) {
+func (u *UI) ringFor(chatIDs []string, mentioned map[string]bool) {
 	for _, id := range chatIDs {
-		if i := u.chatIndex(id); i >= 0 && (u.chats[i].Kind == session.OneToOne || u.chats[i].Mention) && u.bell.allow(id) {
+		if i := u.chatIndex(id); i >= 0 && (u.chats[i].Kind == session.OneToOne || u.chats[i].Mention || mentioned[id]) && u.bell.allow(id) {
 			if err := u.screen.Beep(); err != nil {
 				u.log.Debug("bell", "err", err)
 			}

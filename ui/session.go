@@ -19,7 +19,9 @@ type Session interface {
 	Latest(chatID string, n int) ([]session.Message, error)                         // newest n, ascending
 	Before(chatID string, before session.Message, n int) ([]session.Message, error) // n older than `before`, ascending
 	MarkRead(chatID string)
-	SetNickname(chatID, nick string) error
+	SetNickname(chatID, nick string) error               // "" removes the nickname
+	SetDisplayName(name string) error                    // our own name, sent to our contacts
+	Who(chatID string) ([]session.Person, error)         // who wrote the chat\'s newest messages, latest first
 	RequestHistory(chatID string, d time.Duration) error // async; progress arrives as SyncProgress events
 	Search(chatID, text string, limit int) ([]session.Message, error)
 	PeerCount() int

@@ -122,9 +122,13 @@ func (u *UI) setSync(ev session.SyncProgress) {
 	}
 }
 
-// selfLabel is who we are in the status line: the three-word name others
-// see for us (and can mention us by), else the short key.
+// selfLabel is who we are in the status line: the name we gave ourselves
+// (as others see it, with ~), else the three-word name others see for us
+// (and can mention us by), else the short key.
 func selfLabel(self session.Identity) string {
+	if self.DisplayName != "" {
+		return "~" + sanitizeText(self.DisplayName, false)
+	}
 	if self.Name != "" {
 		return sanitizeText(self.Name, false)
 	}

@@ -64,6 +64,7 @@ type UI struct {
 	openNext    string    // a chat to show once it is listed (nothing was on screen)
 	stopQueued  bool      // the loop was stopped by stopWhenAsked
 	bell        bellLimit
+	title       string // the terminal title last set
 
 	// Cross-goroutine plumbing.
 	mu       sync.Mutex

@@ -15,7 +15,11 @@ func (u *UI) cmdWhoami(args string) error {
 	}
 	var lines []sheetLine
 	if u.self.Name != "" {
-		lines = append(lines, sheetLine{"You are " + u.self.Name + " (your three-word name, the same in every Status client)", tcell.StyleDefault.Bold(true)}, sheetLine{"", styleDim()})
+		lines = append(lines, sheetLine{"You are " + u.self.Name + " (your three-word name, the same in every Status client)", tcell.StyleDefault.Bold(true)})
+		if u.self.DisplayName != "" {
+			lines = append(lines, sheetLine{"Your contacts see you as ~" + sanitizeText(u.self.DisplayName, false) + " (/name)", tcell.StyleDefault})
+		}
+		lines = append(lines, sheetLine{"", styleDim()})
 	}
 	lines = append(lines, []sheetLine{
 		{"Your public key (hush whoami prints it too):", styleDim()},
