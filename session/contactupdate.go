@@ -133,9 +133,14 @@ func (m *Manager) sendNameIfDue() time.Duration {
 
 // sendContactUpdate posts a contact record to one contact. Contact records
 // travel like one-to-one messages (PROTOCOL.md §9.2), so this goes through
-// the same post as Send; it is the one place contact records leave.
+// the one-to-one post (directPost) as Send does; it is the one place
+// contact records leave.
 func (m *Manager) sendContactUpdate(key string, payload []byte) error {
-	post, err := m.postFor(key, codec.MessageTypePrivate, payload)
+	pub, err := codec.ParsePublicKey(key)
+	if err != nil {
+		return fmt.Errorf("contact update to %s: %w", codec.ShortKey(key), err)
+	}
+	post, err := m.directPost(pub, payload)
 	if err != nil {
 		return fmt.Errorf("contact update to %s: %w", codec.ShortKey(key), err)
 	}
