@@ -48,6 +48,14 @@ func Open(url string, logger *slog.Logger) (*Archive, error) {
 		// pgx's message may quote the URL, password included.
 		return nil, errors.New("open archive database: cannot parse the URL (want postgres://user:password@host:port/database)")
 	}
+	// The planner's default prices a random page read at 4 sequential ones
+	// (disks that seek). On SSD or a cached archive that makes it prefer
+	// walking the key index and filtering a busy time range by topic over
+	// reading just that topic's range through (topic, key); 1.1 is the usual
+	// setting for SSD. A URL's own options=-c… setting comes later and wins.
+	if _, ok := cfg.ConnConfig.RuntimeParams["random_page_cost"]; !ok {
+		cfg.ConnConfig.RuntimeParams["random_page_cost"] = "1.1"
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
