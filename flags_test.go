@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"hush/keys"
+	"hush/store"
 )
 
 // A real enode URL (alice's node key from the test vectors) for the
@@ -234,5 +235,29 @@ func TestErrorsDoNotRepeatPrefixes(t *testing.T) {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err == nil || !strings.Contains(stderr.String(), "already exists") || repeatedPrefix(strings.TrimPrefix(stderr.String(), "hush: ")) != "" {
 		t.Fatalf("import over an identity: %v, stderr %q", err, stderr.String())
+	}
+}
+
+// TestWhoamiWhileLocked: whoami reads the identity of a data dir another
+// process holds (the README's demo runs it next to a client).
+func TestWhoamiWhileLocked(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := filepath.Join(t.TempDir(), "key.hex")
+	if err := os.WriteFile(keyFile, []byte(alicePriv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keys.ImportHex(dir, keyFile, "", keys.Light); err != nil {
+		t.Fatal(err)
+	}
+	lock, err := store.LockDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Unlock()
+	cmd := hush(t, "whoami", "--data-dir", dir)
+	cmd.Stdin = strings.NewReader("") // an empty passphrase is not asked
+	out, err := cmd.Output()
+	if err != nil || string(out) != alicePub+"\n" {
+		t.Fatalf("whoami beside a lock holder: %v, %q", err, out)
 	}
 }

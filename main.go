@@ -66,14 +66,8 @@ func defaultDataDir() string {
 }
 
 func run(opts options) error {
-	// whoami reads an identity, never makes one: a new or mistyped data
-	// dir is said to hold none (and is not created).
 	if opts.command == cmdWhoami && opts.importKey == "" {
-		if _, err := keys.Find(opts.dataDir); errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("no identity in %s: hush makes one on its first start there (or give --import-key); check --data-dir", opts.dataDir)
-		} else if err != nil {
-			return err
-		}
+		return whoami(opts)
 	}
 	loosened, err := store.PrivateDir(opts.dataDir)
 	if err != nil {
@@ -103,17 +97,35 @@ func run(opts options) error {
 	}
 	switch opts.command {
 	case cmdWhoami:
-		id, err := keys.Unlock(opts.dataDir, opts.passwordFile, os.Stdin, os.Stderr)
-		if err != nil {
-			return err
-		}
-		fmt.Println(codec.PublicKeyHex(&id.PublicKey))
-		return nil
+		return printKey(opts)
 	case cmdServe:
 		return serve(opts, logger, crash)
 	default:
 		return chat(opts, logger, crash)
 	}
+}
+
+// whoami prints the identity's public key. It only reads the keystore
+// file, which is never rewritten, so it needs neither the data dir's lock
+// (it works while a client runs there) nor the log. It never makes an
+// identity: a new or mistyped data dir is said to hold none and is left
+// uncreated.
+func whoami(opts options) error {
+	if _, err := keys.Find(opts.dataDir); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no identity in %s: hush makes one on its first start there (or give --import-key); check --data-dir", opts.dataDir)
+	} else if err != nil {
+		return err
+	}
+	return printKey(opts)
+}
+
+func printKey(opts options) error {
+	id, err := keys.Unlock(opts.dataDir, opts.passwordFile, os.Stdin, os.Stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Println(codec.PublicKeyHex(&id.PublicKey))
+	return nil
 }
 
 // stopSignals are the signals that end hush cleanly: the store is flushed

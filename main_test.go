@@ -239,7 +239,9 @@ func TestOneProcessPerDataDir(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve", "--data-dir", dir, "--listen", "127.0.0.1:0"},
 		{"--data-dir", dir, "--listen", "127.0.0.1:0"},
-		{"whoami", "--data-dir", dir},
+		// whoami only reads the identity and does not take the lock
+		// (TestWhoamiWhileLocked); with --import-key it writes, so it does.
+		{"whoami", "--data-dir", dir, "--import-key", filepath.Join(dir, "nonexistent")},
 	} {
 		cmd := hush(t, args...)
 		var stderr bytes.Buffer
