@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/p2p/enode"
 
 	"hush/codec"
 	"hush/codec/alias"
@@ -95,5 +96,30 @@ func TestResolveNamePrecedence(t *testing.T) {
 	}
 	if got, err := a.mgr.resolveContact(otherName); err != nil || got != friend {
 		t.Fatalf("nickname = %q, %v; want the friend", got, err)
+	}
+}
+
+// TestIgnoreStrangerByThreeWordName: a key that opened a chat with us, which
+// we know only by its three-word name, can be ignored by that name: its
+// chat is left.
+func TestIgnoreStrangerByThreeWordName(t *testing.T) {
+	a := newClient(t, clientOptions{})
+	b := newClient(t, clientOptions{peers: []*enode.Node{a.node.Enode()}})
+	waitPeers(t, 1, a, b)
+	if _, err := b.mgr.OpenPrivate(a.key()); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.mgr.Send(a.key(), "buy my coins"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the stranger's chat on A", func() bool { return len(a.texts(b.key())) == 1 })
+	key, err := a.mgr.Ignore(strings.ToLower(mustAlias(t, b.key())))
+	if err != nil || key != b.key() {
+		t.Fatalf("Ignore = %q, %v", key, err)
+	}
+	for _, c := range a.mgr.Chats() {
+		if c.ID == b.key() {
+			t.Fatal("the stranger's chat is still listed")
+		}
 	}
 }

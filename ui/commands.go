@@ -127,6 +127,15 @@ func (u *UI) cmdMsg(args string) error {
 	}
 	target, text := u.splitRecipient(args)
 	c, err := u.session.OpenPrivate(target)
+	if err != nil && !strings.Contains(target, " ") {
+		// Not a name on screen: the first three words may be the
+		// three-word name of someone the session knows.
+		if name, rest, ok := firstWords(args, 3); ok {
+			if named, nerr := u.session.OpenPrivate(name); nerr == nil {
+				c, err, text = named, nil, rest
+			}
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -136,6 +145,29 @@ func (u *UI) cmdMsg(args string) error {
 		return nil
 	}
 	return u.send(text)
+}
+
+// firstWords splits s after its first n words (single spaces between them).
+func firstWords(s string, n int) (words, rest string, ok bool) {
+	end := 0
+	for i := 0; i < n; i++ {
+		for end < len(s) && s[end] == ' ' {
+			end++
+		}
+		next := strings.IndexByte(s[end:], ' ')
+		if next == 0 || end == len(s) {
+			return "", "", false
+		}
+		if next < 0 {
+			if i < n-1 {
+				return "", "", false
+			}
+			end = len(s)
+			break
+		}
+		end += next
+	}
+	return strings.TrimSpace(s[:end]), strings.TrimSpace(s[end:]), true
 }
 
 // splitRecipient splits "/msg" arguments into the key or name and the text.

@@ -26,6 +26,7 @@ type fakeSession struct {
 	peers    int
 	ignored  []string                         // keys, in the order ignored (fake_ignore_test.go)
 	groups   map[string][]session.GroupMember // members per group (fake_group_test.go)
+	aliases  map[string]string                // three-word name → key, for OpenPrivate
 	nameOf   map[string]string                // key → name shown without a nickname
 	// panicOnJoin makes JoinPublic panic for this name: the test-only way to
 	// crash the UI loop.
@@ -157,6 +158,9 @@ func (f *fakeSession) OpenPrivate(keyOrName string) (session.Chat, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.record("OpenPrivate %s", keyOrName)
+	if key, ok := f.aliases[keyOrName]; ok {
+		keyOrName = key
+	}
 	for _, c := range f.chats {
 		if c.Kind == session.OneToOne && (c.ID == keyOrName || strings.EqualFold(c.Name, keyOrName)) {
 			return c, nil

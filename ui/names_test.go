@@ -139,3 +139,37 @@ func TestWho(t *testing.T) {
 		t.Fatalf("rows %d, %d, %d: want the header, then carol, then dave", first, carol, dave)
 	}
 }
+
+func TestFirstWords(t *testing.T) {
+	for _, c := range []struct {
+		in, words, rest string
+		ok              bool
+	}{
+		{"Hard Tame Brownbutterfly hello there", "Hard Tame Brownbutterfly", "hello there", true},
+		{"Hard Tame Brownbutterfly", "Hard Tame Brownbutterfly", "", true},
+		{"Hard  Tame Brownbutterfly  hi", "Hard  Tame Brownbutterfly", "hi", true},
+		{"Hard Tame", "", "", false},
+		{"", "", "", false},
+	} {
+		words, rest, ok := firstWords(c.in, 3)
+		if words != c.words || rest != c.rest || ok != c.ok {
+			t.Errorf("firstWords(%q) = %q, %q, %v", c.in, words, rest, ok)
+		}
+	}
+}
+
+// TestMsgByThreeWordNameNotOnScreen: /msg takes a three-word name the UI
+// has not shown, when the session knows it.
+func TestMsgByThreeWordNameNotOnScreen(t *testing.T) {
+	peer := "0x04" + strings.Repeat("cd", 64)
+	fake := newFakeSession(publicChat("status"), session.Chat{ID: peer, Kind: session.OneToOne, Name: "~Carla"})
+	h := startUI(t, fake, 100, 25)
+	h.waitScreen("@~Carla")
+	fake.mu.Lock()
+	fake.aliases = map[string]string{"Dark Blue Bubblefish": peer}
+	fake.mu.Unlock()
+	h.enter("/msg Dark Blue Bubblefish hello you")
+	if calls := h.waitCalls("Send ", 1); calls[0] != "Send "+peer+" hello you" {
+		t.Fatalf("Send calls %q", calls)
+	}
+}
