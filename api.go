@@ -72,6 +72,7 @@ func headless(opts options, node *whisper.Node, rpcSrv *rpcserver.Server, logger
 		Identity:           id,
 		Node:               sn,
 		Store:              st,
+		Mailservers:        opts.parsedMailservers,
 		MailserverPassword: opts.mailPassword,
 		Logger:             logger.With("part", "session"),
 		OnPanic:            crash.crash,

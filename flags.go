@@ -105,7 +105,7 @@ func flagTable(o *options) []flagDef {
 		{"log-level", nodeCommands, stringVal(&o.logLevel, "info"), "log level: debug, info, warn or error"},
 		{"log-file", nodeCommands, stringVal(&o.logFile, ""), "log file; - for stderr (client default: DATA-DIR/hush.log; serve default: stderr)"},
 		{"mailserver-password", nodeCommands, stringVal(&o.mailPassword, session.DefaultMailserverPassword), "password whose key encrypts history requests"},
-		{"mailserver", cmdChat, (*listFlag)(&o.mailservers), "enode://… URL of a mailserver for offline history (repeatable; first reachable wins; add ?format=geth for a geth mailserver)"},
+		{"mailserver", nodeCommands, (*listFlag)(&o.mailservers), "enode://… URL of a mailserver for offline history (repeatable; first reachable wins; add ?format=geth for a geth mailserver); serve: for the session of --api"},
 		{"archive", cmdServe, boolVal(&o.archive, true), "archive envelopes and answer history requests"},
 		{"max-range", cmdServe, durationVal(&o.maxRange, 7*24*time.Hour), "longest time range one history request may ask for"},
 		{"rate-limit", cmdServe, durationVal(&o.rateLimit, time.Second), "a peer regains one history request per this interval (the next page of a request is free)"},

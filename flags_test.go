@@ -67,13 +67,14 @@ func TestFlagsRefused(t *testing.T) {
 		{[]string{"--node", "ws://127.0.0.1:1", "--listen", ":1"}, "with --node, hush runs no node of its own"},
 		{[]string{"--node", "http://127.0.0.1:1"}, "want ws://HOST:PORT"},
 		{[]string{"--rpc-ws", "127.0.0.1:1"}, "--rpc-ws is a flag of hush serve"},
+		{[]string{"serve", "--mailserver", testEnode}, "only for the session of --api"},
 		{[]string{"serve", "--max-range", "0s"}, "--max-range 0s: must be positive"},
 		{[]string{"serve", "--mailserver-pow", "-1"}, "must not be negative"},
 		// A flag of another command is refused by name.
 		{[]string{"--archive=false"}, "--archive is a flag of hush serve, not of chat"},
 		{[]string{"--mailserver-pow", "1"}, "--mailserver-pow is a flag of hush serve, not of chat"},
 		{[]string{"--retention", "1h"}, "--retention is a flag of hush serve"},
-		{[]string{"serve", "--mailserver", testEnode}, "--mailserver is a flag of hush chat, not of serve"},
+		{[]string{"serve", "--node", "ws://127.0.0.1:1"}, "--node is a flag of hush chat, not of serve"},
 		{[]string{"whoami", "--peer", testEnode}, "--peer is a flag of hush chat and hush serve, not of whoami"},
 		{[]string{"--listen", ":1", "whoami"}, "--listen is a flag of hush chat and hush serve, not of whoami"},
 		// Words that are not commands.
@@ -134,7 +135,7 @@ func TestHelpAndVersion(t *testing.T) {
 	// One command's help shows its flags only.
 	var serve bytes.Buffer
 	mainStatus([]string{"help", "serve"}, &serve, &serve)
-	if !strings.Contains(serve.String(), "--archive") || strings.Contains(serve.String(), "--mailserver ") {
+	if !strings.Contains(serve.String(), "--archive") || strings.Contains(serve.String(), "--node ") {
 		t.Fatalf("hush help serve:\n%s", serve.String())
 	}
 	var v bytes.Buffer

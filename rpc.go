@@ -31,6 +31,9 @@ func (o *options) validateRPC() error {
 	if (o.rpcRemote || o.rpcTokenFile != "") && o.rpcWS == "" {
 		return errors.New("--rpc-allow-remote and --rpc-token-file apply to --rpc-ws, which is not given")
 	}
+	if o.command == cmdServe && len(o.mailservers) > 0 && o.apiPath == "" {
+		return errors.New("--mailserver: hush serve uses it only for the session of --api")
+	}
 	if o.nodeURL != "" {
 		if o.set["listen"] {
 			return errors.New("--listen: with --node, hush runs no node of its own to listen")
