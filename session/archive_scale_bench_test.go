@@ -164,5 +164,5 @@ func loadScaleArchive(b *testing.B, url string, n int64, now time.Time, raw []by
 // nopSender drops what a server sends.
 type nopSender struct{}
 
-func (nopSender) SendArchived(peerID []byte, raw []byte) error        { return nil }
+func (nopSender) SendArchived(peerID []byte, raw []byte) error       { return nil }
 func (nopSender) SendCompletion(peerID []byte, payload []byte) error { return nil }
