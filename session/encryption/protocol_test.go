@@ -154,6 +154,8 @@ func TestBadBundle(t *testing.T) {
 
 func TestRotation(t *testing.T) {
 	alice, bob := established(t)
+	carol := newPeer(t, "carol", "carol-1", bob.clock)
+	introduce(t, carol, bob) // Carol keeps Bob's first bundle
 	old := alice.send(bob, "sent before rotation", DoubleRatchet)
 	bob.clock.advance(BundleRefreshInterval + time.Minute)
 	// Bob's next Encrypt rotates; his bundle (in the message) says version 2.
@@ -162,26 +164,36 @@ func TestRotation(t *testing.T) {
 		t.Fatalf("Bob's version at Alice: %+v", inst)
 	}
 	bob.recv(alice, old, "sent before rotation", DoubleRatchet)
-	// Alice's session was built on Bob's first prekey, but Bob also
-	// answered on it... Alice re-keys only if she has no session of Bob's;
-	// here Bob's is a responder session for him, an initiator one for her,
-	// so she starts a new one on prekey 2.
-	wire := alice.send(bob, "re-keyed", X3DH)
-	var pm ProtocolMessage
-	if err := proto.Unmarshal(wire, &pm); err != nil {
-		t.Fatal(err)
-	}
+	// Alice's only session with Bob was built on his first prekey: she
+	// re-keys with X3DH on prekey 2.
 	ad, _ := bob.p.BundleMessage()
 	var bm ProtocolMessage
-	_ = proto.Unmarshal(ad, &bm)
+	if err := proto.Unmarshal(ad, &bm); err != nil {
+		t.Fatal(err)
+	}
 	spk2 := bm.Bundles[0].SignedPreKeys["bob-1"]
-	if spk2.GetVersion() != 2 || !bytes.Equal(pm.DirectMessage["bob-1"].GetX3DHHeader().GetId(), spk2.GetSignedPreKey()) {
-		t.Fatalf("re-key not on prekey 2: %v", &pm)
+	sessionID := func(wire []byte, inst string) []byte {
+		var pm ProtocolMessage
+		if err := proto.Unmarshal(wire, &pm); err != nil {
+			t.Fatal(err)
+		}
+		return pm.DirectMessage[inst].GetDRHeader().GetId()
+	}
+	wire := alice.send(bob, "re-keyed", X3DH)
+	if spk2.GetVersion() != 2 || !bytes.Equal(sessionID(wire, "bob-1"), spk2.GetSignedPreKey()) {
+		t.Fatal("re-key not on prekey 2")
 	}
 	bob.recv(alice, wire, "re-keyed", X3DH)
-	alice.recv(bob, bob.send(alice, "on the new session", DoubleRatchet), "on the new session", DoubleRatchet)
+	// Bob moves to the new session too.
+	reply := bob.send(alice, "on the new session", DoubleRatchet)
+	if !bytes.Equal(sessionID(reply, "alice-1"), spk2.GetSignedPreKey()) {
+		t.Fatal("Bob still answers on the old session")
+	}
+	alice.recv(bob, reply, "on the new session", DoubleRatchet)
 	bob.recv(alice, alice.send(bob, "confirmed", DoubleRatchet), "confirmed", DoubleRatchet)
-	// The old prekey's private key is kept: a session started on it late still opens.
+	// The first prekey's private key is kept: Carol, who only saw the
+	// first bundle, starts a session on it now, and Bob opens it.
+	bob.recv(carol, carol.send(bob, "late start", X3DH), "late start", X3DH)
 	if len(bob.p.self.SPKs) != 2 {
 		t.Fatalf("Bob keeps %d prekeys", len(bob.p.self.SPKs))
 	}

@@ -114,7 +114,7 @@ func parseProtocolMessage(wire []byte) (*ProtocolMessage, bool) {
 	if len(wire) == 0 || proto.Unmarshal(wire, &pm) != nil {
 		return nil, false
 	}
-	known := pm.GetInstallationId() != "" || len(pm.GetBundles()) > 0 || pm.GetBundle() != nil || //nolint:staticcheck
+	known := pm.GetInstallationId() != "" || len(pm.GetBundles()) > 0 || pm.GetBundle() != nil || //nolint:staticcheck // deprecated field 1 counts too
 		len(pm.GetDirectMessage()) > 0 || pm.PublicMessage != nil
 	return &pm, known
 }
