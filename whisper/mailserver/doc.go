@@ -8,6 +8,12 @@
 // imports this package. The Server plugs into whisperv6 as its MailServer
 // and reaches peers through a Sender.
 //
+// The Server keeps envelopes in an Archive: hush's SQLite store by default,
+// or store/pgarchive's PostgreSQL database, which several servers may share
+// (PROTOCOL.md §11). It reads a page with row limits, through the archive's
+// topic index when the request's bloom selects some of the stored topics,
+// and sends each envelope as stored, without decoding it.
+//
 // Requests come from any peer and are treated as hostile. A request is
 // refused, with an ERROR= completion, when its envelope's proof of work is
 // below Config.MinPoW or is no number of work at all (whisperv6 divides by
@@ -25,6 +31,7 @@
 // The archive never drops an envelope whisperv6 accepted: when its writer
 // falls behind, Archive waits, slowing the sending peer (a node's batch
 // acknowledgement may tell a sender its envelopes are stored). Write
-// failures are logged as errors and counted; Server.Stats has the counters,
-// which the server also logs once a minute when they change.
+// failures are logged as errors and counted; Server.Stats has the counters
+// and the archive's size, which the server also logs once a minute when
+// they change and Stats.WritePrometheus writes for a metrics endpoint.
 package mailserver
