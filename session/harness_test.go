@@ -44,6 +44,7 @@ type clientOptions struct {
 	wrapStore   func(Store) Store // wraps the store the session uses (to inject faults)
 	minPoW      float64           // the node's minimum PoW; 0 means whisper.DefaultMinPoW
 	wrapNode    func(Node) Node   // wraps the node the session uses (to count posts)
+	openWorkers int               // the node's history open workers; 0 means one per core
 }
 
 func newClient(t *testing.T, opts clientOptions) *client {
@@ -74,7 +75,8 @@ func (c *client) start(opts clientOptions) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	node, err := whisper.New(whisper.Config{ListenAddr: "127.0.0.1:0", NodeKey: c.nodeKey, Peers: opts.peers, MinPoW: opts.minPoW})
+	node, err := whisper.New(whisper.Config{ListenAddr: "127.0.0.1:0", NodeKey: c.nodeKey, Peers: opts.peers, MinPoW: opts.minPoW,
+		OpenWorkers: opts.openWorkers})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,6 +41,7 @@ type benchClientOptions struct {
 	peers       []*enode.Node
 	mailservers []Mailserver
 	minPoW      float64 // 0 means whisper.DefaultMinPoW
+	openWorkers int     // the node's history open workers; 0 means one per core
 	// onEvent sees every event the session emits, with the time it was read.
 	onEvent func(ev Event, at time.Time)
 }
@@ -55,7 +56,8 @@ func newBenchClient(tb testing.TB, opts benchClientOptions) *benchClient {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	node, err := whisper.New(whisper.Config{ListenAddr: "127.0.0.1:0", NodeKey: benchKey(tb), Peers: opts.peers, MinPoW: opts.minPoW})
+	node, err := whisper.New(whisper.Config{ListenAddr: "127.0.0.1:0", NodeKey: benchKey(tb), Peers: opts.peers, MinPoW: opts.minPoW,
+		OpenWorkers: opts.openWorkers})
 	if err != nil {
 		tb.Fatal(err)
 	}

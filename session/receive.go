@@ -168,6 +168,7 @@ func (m *Manager) ingest(batch []whisper.Received) tally {
 	}
 
 	byChat := make(map[string]*MessagesAdded)
+	highest := make(map[string]int64) // each chat's highest clock in the batch
 	var order, mentioned []string
 	now := m.now()
 	for i, ok := range added {
@@ -178,7 +179,9 @@ func (m *Manager) ingest(batch []whisper.Received) tally {
 		if candidates[i].history {
 			t.added++
 		}
-		m.advanceClock(sm.ChatID, sm.Clock, now)
+		if c, seen := highest[sm.ChatID]; !seen || sm.Clock > c {
+			highest[sm.ChatID] = sm.Clock
+		}
 		ev := byChat[sm.ChatID]
 		if ev == nil {
 			ev = &MessagesAdded{ChatID: sm.ChatID}
@@ -194,6 +197,11 @@ func (m *Manager) ingest(batch []whisper.Received) tally {
 	}
 	if err := m.cfg.Store.SetMentioned(mentioned); err != nil {
 		m.log.Error("mark chats mentioned", "chats", mentioned, "err", err)
+	}
+	// The clock rule keeps the highest clock, so a batch moves each chat's
+	// clock once: a catch-up writes it per batch, not per message.
+	for _, chatID := range order {
+		m.advanceClock(chatID, highest[chatID], now)
 	}
 	for _, chatID := range order {
 		ev := byChat[chatID]

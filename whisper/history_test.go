@@ -19,6 +19,13 @@ import (
 // historyPair starts a node serving ms and a client connected to it.
 func historyPair(t *testing.T, ms *testMailServer) (server, client *Node) {
 	t.Helper()
+	return historyPairWorkers(t, ms, 0)
+}
+
+// historyPairWorkers is historyPair with a client that reads history on
+// the given number of open workers (0: one per core).
+func historyPairWorkers(t *testing.T, ms *testMailServer, workers int) (server, client *Node) {
+	t.Helper()
 	t.Cleanup(ms.wg.Wait) // runs after the nodes stopped
 	server, err := New(testNodeConfig(t, "mailserver"))
 	if err != nil {
@@ -30,7 +37,9 @@ func historyPair(t *testing.T, ms *testMailServer) (server, client *Node) {
 		t.Fatal(err)
 	}
 	t.Cleanup(server.Stop)
-	client = newTestNode(t, "client", server.Enode())
+	cfg := testNodeConfig(t, "client", server.Enode())
+	cfg.OpenWorkers = workers
+	client = startNode(t, cfg)
 	connected(t, 1, server, client)
 	return server, client
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"runtime"
-	"sync/atomic"
 	"time"
 
 	"hush/whisper/droplog"
@@ -30,19 +28,7 @@ const directQueue = 256
 // inbound is the interceptor's receive-side state for one peer.
 type inbound struct {
 	drops *droplog.Log // nil until the first drop
-	opens *readers     // nil until the first direct envelope
-}
-
-// readers read (recover signers of) a peer's direct envelopes on a few
-// goroutines, started with the first envelope and ended with the peer.
-// Recovery is most of what a history catch-up costs the client, and the
-// envelopes of a page are independent; spreading them over the cores
-// keeps the page, which must be delivered before its completion is
-// handed over, from holding the next request back for long.
-type readers struct {
-	jobs    chan decrypted
-	pending atomic.Int64  // handed over, not yet delivered
-	drained chan struct{} // a token when pending reached zero
+	opens *openPool    // nil until the first direct envelope, and with one open worker
 }
 
 // drop logs (rate-limited) that something from this peer was dropped, and
@@ -67,8 +53,9 @@ func (ic *interceptor) dropLog() *droplog.Log {
 
 // readDirect takes a code-127 message: envelopes we asked this peer for,
 // one or a status-go batch (an RLP list of them). Each is decrypted and
-// checked here, in stream order, then read and delivered by the peer's
-// readers; a completion later on the stream waits for them
+// checked here, in stream order, then read and delivered in that order by
+// the peer's open pool (openpool.go); a completion later on the stream
+// waits for them
 // (directsDelivered). whisperv6 never sees these envelopes. Envelopes from
 // a peer we are not waiting for are dropped unopened.
 func (ic *interceptor) readDirect(msg p2p.Msg) error {
@@ -111,55 +98,19 @@ func (ic *interceptor) readDirect(msg p2p.Msg) error {
 	return ic.unasked(unasked)
 }
 
-// handToReaders queues d for the peer's readers, starting them first if
-// needed; false when the node stopped.
+// handToReaders has d read and delivered: by the peer's open pool,
+// started first if needed, or here, on the peer's stream, when the node
+// has one open worker (the single-goroutine path). False when the node
+// stopped.
 func (ic *interceptor) handToReaders(d decrypted) bool {
-	rs := ic.in.opens
-	if rs == nil {
-		rs = &readers{jobs: make(chan decrypted, directQueue), drained: make(chan struct{}, 1)}
-		ic.in.opens = rs
-		drops := ic.dropLog()
-		for range max(1, runtime.GOMAXPROCS(0)) {
-			ic.node.wg.Add(1)
-			go ic.node.readDirects(ic.link, rs, drops)
-		}
+	workers := ic.node.openWorkers()
+	if workers == 1 {
+		return ic.node.deliverRead(ic.link, d.read(), ic.dropLog())
 	}
-	rs.pending.Add(1)
-	select {
-	case rs.jobs <- d:
-		return true
-	case <-ic.node.quit:
-		return false
+	if ic.in.opens == nil {
+		ic.in.opens = ic.node.startOpenPool(ic.link, ic.dropLog(), workers)
 	}
-}
-
-// readDirects is one of a peer's readers.
-func (n *Node) readDirects(l *link, rs *readers, drops *droplog.Log) {
-	defer n.wg.Done()
-	defer n.catchPanic()
-	for {
-		select {
-		case d := <-rs.jobs:
-			o := d.read()
-			if o.bad != "" {
-				drops.Drop("unreadable direct envelope", "envelope", d.hash.Hex(), "reason", o.bad)
-			}
-			if !n.deliver(o.got) {
-				return
-			}
-			l.progress()
-			if rs.pending.Add(-1) == 0 {
-				select {
-				case rs.drained <- struct{}{}:
-				default:
-				}
-			}
-		case <-l.closed:
-			return // what is left was for a page that failed with the peer
-		case <-n.quit:
-			return
-		}
-	}
+	return ic.in.opens.handOver(ic.node, d)
 }
 
 // progress tells the request in flight that its envelopes are still
@@ -181,18 +132,10 @@ func (l *link) progress() {
 // completion is handed over only after it, so that RequestHistory returns
 // a page whose envelopes are all delivered.
 func (ic *interceptor) directsDelivered() bool {
-	rs := ic.in.opens
-	if rs == nil {
+	if ic.in.opens == nil {
 		return true
 	}
-	for rs.pending.Load() > 0 {
-		select {
-		case <-rs.drained:
-		case <-ic.node.quit:
-			return false
-		}
-	}
-	return true
+	return ic.in.opens.delivered(ic.node)
 }
 
 // unasked counts and logs count direct envelopes we did not ask for.

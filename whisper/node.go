@@ -47,6 +47,12 @@ type Config struct {
 	// OnPanic receives a panic of one of the node's goroutines (with its
 	// stack); nil lets the panic end the process.
 	OnPanic func(value any, stack []byte)
+	// OpenWorkers is how many goroutines read (recover the signers of) a
+	// history page's envelopes, per mailserver peer; 0 → GOMAXPROCS. With
+	// 1 the peer's stream reader opens them itself, one at a time, the
+	// path a catch-up took before it used every core (kept for the
+	// benchmark that compares the two).
+	OpenWorkers int
 }
 
 // Node is a Whisper v6 node. Create it with New, then Start it once.
@@ -97,6 +103,9 @@ func New(cfg Config) (*Node, error) {
 	}
 	if cfg.MinPoW < 0 {
 		return nil, fmt.Errorf("new whisper node: negative minimum PoW %v", cfg.MinPoW)
+	}
+	if cfg.OpenWorkers < 0 {
+		return nil, fmt.Errorf("new whisper node: negative open workers %d", cfg.OpenWorkers)
 	}
 	if cfg.Name == "" {
 		cfg.Name = DefaultName

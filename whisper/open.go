@@ -12,10 +12,11 @@ import (
 // Opening an envelope is two steps: decrypt, which finds whether it is
 // poison (cheap for a symmetric key) and must happen in stream order, and
 // read, which recovers the signer (secp256k1, most of the cost) and may
-// run elsewhere (inbound.go spreads a history page over several cores).
+// run elsewhere (openpool.go spreads a history page over several cores).
 
 // opened is an envelope opened with the keys subscribed to its topic.
 type opened struct {
+	hash    common.Hash
 	got     []Received // one per subscription whose key opens it
 	version uint64     // of the subscription table the keys came from
 	poison  string     // why its plaintext under one of our keys is malformed ("" if none)
@@ -82,7 +83,7 @@ next:
 // read recovers the payload and signer of each plaintext and makes the
 // deliveries, one per subscription.
 func (d decrypted) read() opened {
-	o := opened{version: d.version, poison: d.poison}
+	o := opened{hash: d.hash, version: d.version, poison: d.poison}
 	for _, p := range d.plains {
 		payload, signer, bad := readPlaintext(p.raw)
 		if bad != "" {

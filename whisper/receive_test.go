@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -221,47 +222,48 @@ func TestGossipFromTwoPeersIsOpenedOnce(t *testing.T) {
 
 // When RequestHistory returns a page, every envelope of it is already on
 // Received(): nobody reads it here until then. A status-format page ends
-// with its completion, a geth-format one after a quiet period.
+// with its completion, a geth-format one after a quiet period. The page
+// comes out in the order the server sent it (its key order), each envelope
+// once, whether one goroutine reads it or several (more than the cores,
+// so that workers finish out of turn).
 func TestHistoryPageIsOnReceivedWhenRequestHistoryReturns(t *testing.T) {
 	t.Parallel()
 	for _, format := range []mailformat.Format{mailformat.FormatStatus, mailformat.FormatGeth} {
-		t.Run(format.String(), func(t *testing.T) {
-			t.Parallel()
-			const count = 300
-			topic, key := topicOf("ordered-"+format.String()), chatKey(t, "ordered-"+format.String())
-			base := uint32(time.Now().Add(-time.Hour).Unix())
-			ms := newTestMailServer(answerPages, unsealedArchive(t, topic, key, base, count))
-			server, client := historyPair(t, ms)
-			if _, err := client.SubscribeSym(topic, key); err != nil {
-				t.Fatal(err)
-			}
-			page, err := client.RequestHistory(context.Background(), server.Enode().ID(), HistoryRequest{
-				Request: mailformat.Request{Lower: base - 60, Upper: base + count + 60, Bloom: whisperv6.TopicToBloom(whisperv6.TopicType(topic)), Limit: count},
-				Format:  format,
-				Quiet:   quietPeriod,
-				Timeout: waitTimeout,
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if page.Envelopes != count {
-				t.Fatalf("page has %d envelopes, want %d", page.Envelopes, count)
-			}
-			if got := len(client.Received()); got != count {
-				t.Fatalf("%d of the page's %d envelopes on Received() when RequestHistory returned", got, count)
-			}
-			want := make(map[[32]byte]bool)
-			for _, e := range ms.envelopes {
-				want[e.Hash()] = true
-			}
-			for range count {
-				r := <-client.Received()
-				if !want[r.EnvelopeHash] || !r.Direct {
-					t.Fatalf("unexpected delivery %x (direct %v)", r.EnvelopeHash, r.Direct)
+		for _, workers := range []int{1, 0, 4} {
+			name := fmt.Sprintf("%s/workers-%d", format, workers)
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				const count = 300
+				topic, key := topicOf("ordered-"+name), chatKey(t, "ordered-"+name)
+				base := uint32(time.Now().Add(-time.Hour).Unix())
+				ms := newTestMailServer(answerPages, unsealedArchive(t, topic, key, base, count))
+				server, client := historyPairWorkers(t, ms, workers)
+				if _, err := client.SubscribeSym(topic, key); err != nil {
+					t.Fatal(err)
 				}
-				delete(want, r.EnvelopeHash)
-			}
-		})
+				page, err := client.RequestHistory(context.Background(), server.Enode().ID(), HistoryRequest{
+					Request: mailformat.Request{Lower: base - 60, Upper: base + count + 60, Bloom: whisperv6.TopicToBloom(whisperv6.TopicType(topic)), Limit: count},
+					Format:  format,
+					Quiet:   quietPeriod,
+					Timeout: waitTimeout,
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if page.Envelopes != count {
+					t.Fatalf("page has %d envelopes, want %d", page.Envelopes, count)
+				}
+				if got := len(client.Received()); got != count {
+					t.Fatalf("%d of the page's %d envelopes on Received() when RequestHistory returned", got, count)
+				}
+				for i, e := range ms.envelopes {
+					r := <-client.Received()
+					if r.EnvelopeHash != e.Hash() || !r.Direct {
+						t.Fatalf("delivery %d is %x (direct %v), the server sent %x", i, r.EnvelopeHash, r.Direct, e.Hash())
+					}
+				}
+			})
+		}
 	}
 }
 
