@@ -191,14 +191,17 @@ func (s *syncer) runUrgent() {
 	}
 }
 
-// run performs a job: against the first mailserver, then, for what is left
-// after a failure, the next one. Progress and the outcome go to the status
+// run performs a job: against the first mailserver connected, then, for
+// what is left after a failure, the next one (PROTOCOL.md §4: any server
+// that holds the envelopes answers alike). What is left is what was not
+// stored yet: fetch narrows the job's span page by page, so the next
+// server resumes where the last one stopped. Progress and the outcome go to the status
 // line; a range that could not be stored is also a red notice.
 func (s *syncer) run(j *job) error {
 	progress := SyncProgress{ChatIDs: j.chats}
 	bloom := codec.Bloom(s.topics(j.chats)...)
 	var lastErr error
-	for _, ms := range s.m.cfg.Mailservers {
+	for _, ms := range s.byConnection() {
 		err := s.runOn(ms, j, bloom, &progress)
 		if err == nil {
 			progress.Done = true
@@ -223,6 +226,21 @@ func (s *syncer) run(j *job) error {
 	return lastErr
 }
 
+// byConnection is the configured mailservers, those connected now first,
+// each group in the configured order: a dead first server costs a
+// failover nothing but its one failed request.
+func (s *syncer) byConnection() []Mailserver {
+	var up, down []Mailserver
+	for _, ms := range s.m.cfg.Mailservers {
+		if _, ok := s.m.cfg.Node.Connection(ms.Node.ID()); ok {
+			up = append(up, ms)
+		} else {
+			down = append(down, ms)
+		}
+	}
+	return append(up, down...)
+}
+
 // runOn asks one mailserver for what is left of j, span by span, each
 // narrow enough for the server. A range refusal narrows what we ask of
 // that server from then on.
@@ -236,8 +254,8 @@ func (s *syncer) runOn(ms Mailserver, j *job, bloom []byte, progress *SyncProgre
 		if width := spanWidth(maxRange); j.todo[0].width() > width {
 			j.todo = append(split(j.todo[0], width, j.newestFirst), j.todo[1:]...)
 		}
-		sp := j.todo[0]
-		err := s.fetch(ms, j, sp, bloom, progress)
+		err := s.fetch(ms, j, j.todo[0], bloom, progress)
+		sp := j.todo[0] // narrowed by the pages stored
 		if stated, ok := rangeRefused(err); ok {
 			next := narrower(maxRange, stated)
 			if next < minRange {
@@ -327,6 +345,8 @@ func (s *syncer) fetch(ms Mailserver, j *job, sp span, bloom []byte, progress *S
 		if serr := stored(); serr != nil {
 			return serr
 		}
+		// The barrier just answered covers the pages up to req.Cursor.
+		s.storedUpTo(j, req.Cursor)
 		if err != nil || len(pg.Cursor) == 0 {
 			return end(err)
 		}
@@ -338,6 +358,27 @@ func (s *syncer) fetch(ms Mailserver, j *job, sp span, bloom []byte, progress *S
 		cursors[string(pg.Cursor)] = true
 		req.Cursor = pg.Cursor
 		pending = s.askBarrier()
+	}
+}
+
+// storedUpTo notes that the pages of j's first span up to cursor are
+// stored: a server answers in key order, so everything of the span sent
+// before the cursor's second is. The span then starts at that second, so
+// that a failure leaves only the rest to ask for, of this server or the
+// next; a job that marks as it goes moves the marks there too (a mark
+// moves only over stored messages). A cursor outside the span changes
+// nothing.
+func (s *syncer) storedUpTo(j *job, cursor []byte) {
+	sent, ok := mailformat.CursorSent(cursor)
+	if !ok || len(j.todo) == 0 {
+		return
+	}
+	sp := &j.todo[0]
+	if t := int64(sent); t > sp.from && t <= sp.to {
+		sp.from = t
+		if j.markEach {
+			s.advanceMarks(j.chats, t-1)
+		}
 	}
 }
 

@@ -37,9 +37,21 @@ func newMailserverNode(t *testing.T, cfg mailserver.Config) *mailserverNode {
 	return runMailserver(t, newServerNode(t), cfg)
 }
 
+// runMailserverWrapped is runMailserver with the node answering requests
+// through wrap(server) (a test's hook around the real server).
+func runMailserverWrapped(t *testing.T, node *whisper.Node, cfg mailserver.Config, wrap func(whisperv6.MailServer) whisperv6.MailServer) *mailserverNode {
+	t.Helper()
+	return startMailserver(t, node, cfg, wrap)
+}
+
 // runMailserver starts node as a mailserver archiving into a new SQLite
 // file, with the default mailserver password.
 func runMailserver(t *testing.T, node *whisper.Node, cfg mailserver.Config) *mailserverNode {
+	t.Helper()
+	return startMailserver(t, node, cfg, nil)
+}
+
+func startMailserver(t *testing.T, node *whisper.Node, cfg mailserver.Config, wrap func(whisperv6.MailServer) whisperv6.MailServer) *mailserverNode {
 	t.Helper()
 	archive, err := store.Open(filepath.Join(t.TempDir(), "archive.db"), nil)
 	if err != nil {
@@ -47,7 +59,11 @@ func runMailserver(t *testing.T, node *whisper.Node, cfg mailserver.Config) *mai
 	}
 	cfg.SymKey = codec.SymKeyFromPassword(DefaultMailserverPassword)
 	server := mailserver.New(cfg, archive, node)
-	node.RegisterMailServer(server)
+	var ms whisperv6.MailServer = server
+	if wrap != nil {
+		ms = wrap(server)
+	}
+	node.RegisterMailServer(ms)
 	server.Start()
 	if err := node.Start(); err != nil {
 		t.Fatal(err)
@@ -280,6 +296,13 @@ func TestParseMailserver(t *testing.T) {
 // archive, spread over [from, to].
 func archiveMessages(t *testing.T, archive *store.Store, author *ecdsa.PrivateKey, chat string, n int, from, to time.Time) {
 	t.Helper()
+	archiveMessagesTo(t, []*store.Store{archive}, author, chat, n, from, to)
+}
+
+// archiveMessagesTo writes the same n envelopes into every archive, as
+// mailservers that all saw them would hold them.
+func archiveMessagesTo(t *testing.T, archives []*store.Store, author *ecdsa.PrivateKey, chat string, n int, from, to time.Time) {
+	t.Helper()
 	key := codec.SymKeyFromPassword(chat)
 	topic := codec.TopicFor(chat)
 	step := to.Sub(from) / time.Duration(n)
@@ -312,8 +335,10 @@ func archiveMessages(t *testing.T, archive *store.Store, author *ecdsa.PrivateKe
 		keys = append(keys, mailserver.Key(uint32(sent.Unix()), env.Hash(), topic))
 		raws = append(raws, raw)
 	}
-	if err := archive.ArchivePut(keys, raws); err != nil {
-		t.Fatal(err)
+	for _, archive := range archives {
+		if err := archive.ArchivePut(keys, raws); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

@@ -15,3 +15,13 @@ func Cursor(sent uint32, hash [32]byte) []byte {
 	copy(c[4:], hash[:])
 	return c
 }
+
+// CursorSent is the send second a cursor names: a page that ends with it
+// has delivered every matching envelope sent before that second. ok is
+// false for anything but a CursorLength-byte cursor.
+func CursorSent(cursor []byte) (sent uint32, ok bool) {
+	if len(cursor) != CursorLength {
+		return 0, false
+	}
+	return binary.BigEndian.Uint32(cursor[0:4]), true
+}
