@@ -7,7 +7,7 @@ import (
 )
 
 // TestClientDoesNotImportServer keeps the cut this package exists for: the
-// client (UI, session, the whisper node) reaches the request and
+// client (UI, session and its API, the whisper node, the RPC node) reaches the request and
 // completion formats through mailformat and never links the server behind
 // `hush serve`. Only package main, which wires serve mode, imports it.
 func TestClientDoesNotImportServer(t *testing.T) {
@@ -16,7 +16,7 @@ func TestClientDoesNotImportServer(t *testing.T) {
 		t.Fatalf("the go tool is needed to list dependencies: %v", err)
 	}
 	const server = "hush/whisper/mailserver"
-	for _, client := range []string{"hush/whisper", "hush/session", "hush/ui"} {
+	for _, client := range []string{"hush/whisper", "hush/whisper/rpcnode", "hush/session", "hush/session/api", "hush/ui"} {
 		out, err := exec.Command(goTool, "list", "-deps", client).CombinedOutput()
 		if err != nil {
 			t.Fatalf("go list -deps %s: %v\n%s", client, err, out)
