@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -159,7 +160,7 @@ func parseFlags(args []string) (options, error) {
 				opts.command = named
 				return opts, errHelp
 			}
-			return opts, err
+			return opts, flagError(err)
 		}
 		if fs.NArg() == 0 {
 			break
@@ -208,6 +209,27 @@ func parseFlags(args []string) (options, error) {
 		return opts, err
 	}
 	return opts, nil
+}
+
+// flagErrors rewrite the flag package's messages in hush's wording,
+// with flags spelled as the usage spells them.
+var flagErrors = []struct {
+	re   *regexp.Regexp
+	repl string
+}{
+	{regexp.MustCompile(`^flag provided but not defined: -+(.*)$`), "unknown flag --$1"},
+	{regexp.MustCompile(`^flag needs an argument: -+(.*)$`), "--$1 needs a value"},
+	{regexp.MustCompile(`^invalid (?:boolean )?value ("[^"]*") for (?:flag )?-+([^:]*): (.*)$`), "--$2 $1: $3"},
+}
+
+func flagError(err error) error {
+	msg := err.Error()
+	for _, f := range flagErrors {
+		if f.re.MatchString(msg) {
+			return errors.New(f.re.ReplaceAllString(msg, f.repl))
+		}
+	}
+	return err
 }
 
 func lookupCommand(word string) command {

@@ -57,7 +57,9 @@ func TestFlagsRefused(t *testing.T) {
 		{[]string{"--mailserver", "garbage"}, `--mailserver "garbage": not an enode URL`},
 		{[]string{"--mailserver", testEnode + "?format=x"}, `format "x"`},
 		{[]string{"--max-peers", "-1"}, "--max-peers -1: must be 0 or more"},
-		{[]string{"--max-peers", "many"}, "want a whole number"},
+		{[]string{"--max-peers", "many"}, `--max-peers "many": want a whole number`},
+		{[]string{"serve", "--archive=maybe"}, `--archive "maybe": want true or false`},
+		{[]string{"--data-dir"}, "--data-dir needs a value"},
 		{[]string{"--listen", "30303"}, "--listen \"30303\": want HOST:PORT"},
 		{[]string{"--log-level", "loud"}, "--log-level \"loud\""},
 		{[]string{"--log-file", "-"}, "the client draws on the terminal"},
@@ -81,7 +83,7 @@ func TestFlagsRefused(t *testing.T) {
 		{[]string{"stray"}, `unknown command "stray"`},
 		{[]string{"serve", "whoami"}, "two commands given"},
 		{[]string{"serve", "extra"}, `unexpected argument "extra" after serve`},
-		{[]string{"--nope"}, "flag provided but not defined: -nope"},
+		{[]string{"--nope"}, "unknown flag --nope"},
 	} {
 		_, err := parseFlags(c.args)
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -2,12 +2,24 @@ package main
 
 import "runtime/debug"
 
-// version names this build: the module version when built from a tagged
-// module, else the VCS revision Go stamped into the binary.
+// release is hush's version number, bumped by hand at a release.
+const release = "0.1.0-dev"
+
+// version names this build: the release, then the module version or the
+// VCS revision Go stamped into the binary when there is one.
 func version() string {
+	if b := buildInfo(); b != "" {
+		return release + " (" + b + ")"
+	}
+	return release
+}
+
+// buildInfo is the module version of a tagged build, else the VCS
+// revision ("+dirty" for uncommitted changes), else "".
+func buildInfo() string {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
-		return "(unknown version)"
+		return ""
 	}
 	v := info.Main.Version
 	var rev, modified string
@@ -21,17 +33,14 @@ func version() string {
 			}
 		}
 	}
-	if rev != "" {
-		if len(rev) > 12 {
-			rev = rev[:12]
-		}
-		if v == "" || v == "(devel)" {
-			return rev + modified
-		}
-		return v + " (" + rev + modified + ")"
+	tagged := v != "" && v != "(devel)"
+	switch {
+	case rev != "" && tagged:
+		return v + ", " + rev[:min(len(rev), 12)] + modified
+	case rev != "":
+		return rev[:min(len(rev), 12)] + modified
+	case tagged:
+		return v
 	}
-	if v == "" {
-		v = "(devel)"
-	}
-	return v
+	return ""
 }
