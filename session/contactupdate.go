@@ -158,6 +158,23 @@ func countOf(n int, what string) string {
 	return fmt.Sprintf("%d %ss", n, what)
 }
 
+// knowsKey reports whether key is a contact or has a one-to-one chat with
+// us. Contact records from other keys are dropped: otherwise anyone could
+// fill the contact table with names of keys that never wrote to us.
+func (m *Manager) knowsKey(key string) (bool, error) {
+	m.mu.Lock()
+	_, ok := m.contacts[key]
+	m.mu.Unlock()
+	if ok {
+		return true, nil
+	}
+	_, ok, err := m.cfg.Store.Chat(key)
+	if err != nil {
+		return false, fmt.Errorf("chat lookup: %w", err)
+	}
+	return ok, nil
+}
+
 // learnName applies a contact record (c2, c3 or c6: all handled alike) that
 // key sent at sent: the name it gives itself, unless a record sent at the
 // same time or later was applied already. Records from ourselves are

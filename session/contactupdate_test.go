@@ -92,6 +92,10 @@ func TestDisplayNameRefresh(t *testing.T) {
 	if _, err := a.mgr.OpenPrivate(b.key()); err != nil {
 		t.Fatal(err)
 	}
+	if err := a.mgr.Send(b.key(), "hi"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "B gets hi", func() bool { return len(b.texts(a.key())) == 1 })
 	if err := a.mgr.SetDisplayName("Alice"); err != nil {
 		t.Fatal(err)
 	}
@@ -150,4 +154,34 @@ func TestSetDisplayNameRefusesBadNames(t *testing.T) {
 	if st, _ := a.store.NameState(); st.Name != "" {
 		t.Fatalf("a refused name was stored: %+v", st)
 	}
+}
+
+// TestContactRecordFromStrangerDropped: a contact record from a key with
+// no chat with us names nobody and adds no contact.
+func TestContactRecordFromStrangerDropped(t *testing.T) {
+	a := newClient(t, clientOptions{})
+	b := newClient(t, clientOptions{peers: []*enode.Node{a.node.Enode()}})
+	waitPeers(t, 1, a, b)
+	payload := []byte(`["~#c6",["Spammer","","0x00",null,null]]`)
+	if err := b.mgr.sendContactUpdate(a.key(), payload); err != nil {
+		t.Fatal(err)
+	}
+	// Then a message, which opens the chat, and a second record, which
+	// now names B: the first was dropped, not kept for later.
+	if _, err := b.mgr.OpenPrivate(a.key()); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.mgr.Send(a.key(), "hello"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the message", func() bool { return len(a.texts(b.key())) == 1 })
+	waitFor(t, "the drop counted", func() bool { return a.mgr.dropped.Load() >= 1 })
+	if c, ok, _ := a.store.Contact(b.key()); ok {
+		t.Fatalf("the stranger's record made a contact: %+v", c)
+	}
+	later := []byte(`["~#c6",["Bea","","0x00",null,null]]`)
+	if err := b.mgr.sendContactUpdate(a.key(), later); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the name from a known key", func() bool { return a.chatName(b.key()) == "~Bea" })
 }

@@ -318,6 +318,13 @@ func (m *Manager) check(r whisper.Received) (*accepted, bool, error) {
 		if isPublic {
 			return nil, false, fmt.Errorf("%w: contact record %s on a public chat", errNotOurRecord, rec.Kind)
 		}
+		known, err := m.knowsKey(signer)
+		if err != nil {
+			return nil, false, storeFailure{err}
+		}
+		if !known {
+			return nil, false, fmt.Errorf("%w: contact record %s from a key we have no chat with", errNotOurRecord, rec.Kind)
+		}
 		return nil, m.learnName(signer, rec.Name, r.Sent), nil
 	default:
 		m.ignored.Add(1)
