@@ -21,8 +21,15 @@ func dh(priv *ecdsa.PrivateKey, pub *ecdsa.PublicKey) ([]byte, error) {
 	return ecies.ImportECDSA(priv).GenerateShared(ecies.ImportECDSAPublic(pub), 16, 16)
 }
 
-// compress returns the 33-byte wire form of a public key.
-func compress(pub *ecdsa.PublicKey) []byte { return crypto.CompressPubkey(pub) }
+// compress returns the 33-byte wire form of a public key: the parity of Y,
+// then X. Written out rather than through cgo, since it runs on every
+// message.
+func compress(pub *ecdsa.PublicKey) []byte {
+	b := make([]byte, keyLen)
+	b[0] = 2 | byte(pub.Y.Bit(0))
+	pub.X.FillBytes(b[1:])
+	return b
+}
 
 // decompress parses a wire key, refusing anything that is not exactly a
 // compressed point on the curve.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/ethereum/go-ethereum/crypto"
 	"golang.org/x/crypto/hkdf"
@@ -22,6 +23,9 @@ type sealer struct {
 	aead  cipher.AEAD
 	names []byte
 	rand  io.Reader
+
+	mu    sync.Mutex
+	cache map[string]string // part → its hash; the same few recur on every message
 }
 
 func newSealer(ik *ecdsa.PrivateKey, rand io.Reader) (*sealer, error) {
@@ -37,17 +41,27 @@ func newSealer(ik *ecdsa.PrivateKey, rand io.Reader) (*sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &sealer{aead: aead, names: derive("hush encryption: state names v1"), rand: rand}, nil
+	return &sealer{aead: aead, names: derive("hush encryption: state names v1"), rand: rand, cache: map[string]string{}}, nil
 }
 
 // name hashes each part; parts are joined with "/" so that a prefix of
 // parts is a prefix of the name.
 func (s *sealer) name(parts ...string) string {
 	out := make([]string, len(parts))
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for i, p := range parts {
-		m := hmac.New(sha256.New, s.names)
-		m.Write([]byte(p))
-		out[i] = hex.EncodeToString(m.Sum(nil)[:16])
+		h, ok := s.cache[p]
+		if !ok {
+			m := hmac.New(sha256.New, s.names)
+			m.Write([]byte(p))
+			h = hex.EncodeToString(m.Sum(nil)[:16])
+			if len(s.cache) >= cacheMax {
+				clear(s.cache)
+			}
+			s.cache[p] = h
+		}
+		out[i] = h
 	}
 	return strings.Join(out, "/")
 }
