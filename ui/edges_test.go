@@ -148,6 +148,9 @@ func TestStatusOfflineNotSynced(t *testing.T) {
 		t.Fatalf("a finished sync shown with 0 peers:\n%s", row)
 	}
 	// A failure stays visible.
-	fake.events <- session.SyncProgress{Err: "mailserver gone"}
-	h.waitScreen("offline (0 peers)", "history failed: mailserver gone") // one row: the status line
+	fake.events <- session.SyncProgress{Err: "history: mailserver gone"}
+	row := h.waitScreen("offline (0 peers)", "history failed: mailserver gone") // one row: the status line
+	if rows, _ := h.rows(); strings.Contains(rows[row], "history: ") {
+		t.Fatalf("the prefix repeats: %q", rows[row])
+	}
 }

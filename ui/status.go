@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gdamore/tcell/v2"
@@ -113,7 +114,9 @@ type syncState struct {
 func (u *UI) setSync(ev session.SyncProgress) {
 	switch {
 	case ev.Err != "":
-		u.sync = syncState{text: "history failed: " + sanitizeText(firstLine(ev.Err), false), failed: true}
+		// The session's errors start with "history: " already.
+		why := strings.TrimPrefix(firstLine(ev.Err), "history: ")
+		u.sync = syncState{text: "history failed: " + sanitizeText(why, false), failed: true}
 	case ev.Done:
 		u.sync = syncState{text: "history: " + plural(ev.Messages, "message")}
 	default:
