@@ -13,20 +13,18 @@ import (
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
 
 	"hush/codec"
-	"hush/store"
-	"hush/whisper"
 	"hush/whisper/mailformat"
 	"hush/whisper/mailserver"
 )
 
 // dyingMailServer serves requests until the one that asks for the
-// (after+1)th continuation page (a request with a cursor): then its node
-// stops, mid-catch-up, as a server whose process is killed.
+// (after+1)th continuation page (a request with a cursor), from any peer:
+// then kill stops it, mid-catch-up, as a server whose process is killed.
 type dyingMailServer struct {
 	whisperv6.MailServer
 	key   []byte
 	after int64
-	node  *whisper.Node
+	kill  func() // run on its own goroutine: stopping waits for the peer being served
 	pages atomic.Int64
 	dead  atomic.Bool
 }
@@ -38,7 +36,7 @@ func (d *dyingMailServer) DeliverMail(peer *whisperv6.Peer, req *whisperv6.Envel
 	if msg, err := req.OpenSymmetric(d.key); err == nil && msg != nil && msg.ValidateAndParse() {
 		if r, _, err := mailformat.DecodeRequest(msg.Payload); err == nil && r.Cursor != nil && d.pages.Add(1) > d.after {
 			d.dead.Store(true)
-			go d.node.Stop() // Stop waits for the peer this call serves
+			go d.kill()
 			return
 		}
 	}
@@ -90,14 +88,14 @@ func TestCatchUpFailsOverToTheNextMailserver(t *testing.T) {
 		dying = &dyingMailServer{MailServer: ms, key: key, after: 3}
 		return dying
 	})
-	dying.node = first.node
+	dying.kill = first.node.Stop
 	second := newMailserverNode(t, mailserver.Config{RateLimit: -1})
 	author, err := crypto.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	archiveMessagesTo(t, []*store.Store{first.archive, second.archive}, author, chat, total, now.Add(-90*time.Minute), now.Add(-time.Minute))
+	archiveMessagesTo(t, []archivePutter{first.archive, second.archive}, author, chat, total, now.Add(-90*time.Minute), now.Add(-time.Minute))
 
 	logs := &logRecorder{}
 	c := newClient(t, clientOptions{
@@ -145,5 +143,75 @@ func TestCatchUpFailsOverToTheNextMailserver(t *testing.T) {
 	st, ok, err := c.store.Chat(chat)
 	if err != nil || !ok || st.SyncedTo < now.Add(-time.Minute).Unix() {
 		t.Fatalf("synced-to mark %d (%v %v), want at least the newest message's second", st.SyncedTo, ok, err)
+	}
+}
+
+// archivePutter is any mailserver archive, SQLite or PostgreSQL.
+type archivePutter interface {
+	ArchivePut(keys, raws [][]byte) error
+}
+
+// TestSharedArchiveFailoverThreeClients (issue 12, acceptance 2): two
+// servers on one PostgreSQL archive, three clients that each know both
+// (each lists them in its own order). The server that was asked first
+// dies after a few pages of the clients' catch-ups; every client finishes
+// from the other one with every message once, in order.
+func TestSharedArchiveFailoverThreeClients(t *testing.T) {
+	const total = 600
+	const chat = "shared-failover"
+	key := codec.SymKeyFromPassword(DefaultMailserverPassword)
+	var dying *dyingMailServer
+	ms := runSharedMailserversWrapped(t, 2, mailserver.Config{RateLimit: -1}, func(i int, s *sharedMailserver) whisperv6.MailServer {
+		if i != 0 {
+			return nil
+		}
+		dying = &dyingMailServer{MailServer: s.server, key: key, after: 4, kill: s.kill}
+		return dying
+	})
+	author, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	archiveMessagesTo(t, []archivePutter{ms[0].archive}, author, chat, total, now.Add(-90*time.Minute), now.Add(-time.Minute))
+	ms[1].archived(t, total)
+
+	clients := make([]*client, 3)
+	for i := range clients {
+		clients[i] = newClient(t, clientOptions{
+			peers:       []*enode.Node{ms[0].node.Enode(), ms[1].node.Enode()},
+			mailservers: []Mailserver{ms[0].mailserver(), ms[1].mailserver()},
+			tune:        func(tu *syncTuning) { tu.pageLimit = 50 },
+		})
+	}
+	for _, c := range clients {
+		waitPeers(t, 2, c)
+	}
+	for _, c := range clients {
+		if _, err := c.mgr.JoinPublic(chat); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := make([]string, total)
+	for i := range want {
+		want[i] = fmt.Sprintf("archived %04d", i)
+	}
+	for i, c := range clients {
+		waitFor(t, fmt.Sprintf("client %d's history done", i), func() bool { ended, _, _ := c.events.syncEnded(chat); return ended })
+		if _, errText, _ := c.events.syncEnded(chat); errText != "" {
+			t.Fatalf("client %d: history ended with %q", i, errText)
+		}
+		if n, err := c.store.CountMessages(chat); err != nil || n != total {
+			t.Fatalf("client %d stored %d (%v), want %d", i, n, err, total)
+		}
+		if got := c.texts(chat); !slices.Equal(got, want) {
+			t.Fatalf("client %d shows %d texts, not the %d archived in order", i, len(got), total)
+		}
+	}
+	if !dying.dead.Load() {
+		t.Fatal("the first server never died: the test did not fail over")
+	}
+	if st := ms[1].server.Stats(); st.Sent == 0 {
+		t.Fatal("the second server sent nothing: the clients never failed over")
 	}
 }

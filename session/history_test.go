@@ -296,12 +296,12 @@ func TestParseMailserver(t *testing.T) {
 // archive, spread over [from, to].
 func archiveMessages(t *testing.T, archive *store.Store, author *ecdsa.PrivateKey, chat string, n int, from, to time.Time) {
 	t.Helper()
-	archiveMessagesTo(t, []*store.Store{archive}, author, chat, n, from, to)
+	archiveMessagesTo(t, []archivePutter{archive}, author, chat, n, from, to)
 }
 
 // archiveMessagesTo writes the same n envelopes into every archive, as
 // mailservers that all saw them would hold them.
-func archiveMessagesTo(t *testing.T, archives []*store.Store, author *ecdsa.PrivateKey, chat string, n int, from, to time.Time) {
+func archiveMessagesTo(t *testing.T, archives []archivePutter, author *ecdsa.PrivateKey, chat string, n int, from, to time.Time) {
 	t.Helper()
 	key := codec.SymKeyFromPassword(chat)
 	topic := codec.TopicFor(chat)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/p2p/enode"
+	"github.com/ethereum/go-ethereum/whisper/whisperv6"
 
 	"hush/codec"
 	"hush/store/pgarchive"
@@ -40,6 +41,14 @@ func (s *sharedMailserver) mailserver() Mailserver {
 // kill stops it mid-whatever, as a crashed server; the rest keep serving.
 func runSharedMailservers(t *testing.T, n int, cfg mailserver.Config) []*sharedMailserver {
 	t.Helper()
+	return runSharedMailserversWrapped(t, n, cfg, nil)
+}
+
+// runSharedMailserversWrapped is runSharedMailservers with server i's node
+// answering requests through wrap(i, s) (a test's hook around the real
+// server); a nil wrap, or one returning nil, leaves the server as it is.
+func runSharedMailserversWrapped(t *testing.T, n int, cfg mailserver.Config, wrap func(i int, s *sharedMailserver) whisperv6.MailServer) []*sharedMailserver {
+	t.Helper()
 	url := pg.Database(t)
 	cfg.SymKey = codec.SymKeyFromPassword(DefaultMailserverPassword)
 	servers := make([]*sharedMailserver, n)
@@ -50,17 +59,23 @@ func runSharedMailservers(t *testing.T, n int, cfg mailserver.Config) []*sharedM
 		}
 		node := newServerNode(t)
 		server := mailserver.New(cfg, archive, node)
-		node.RegisterMailServer(server)
-		server.Start()
-		if err := node.Start(); err != nil {
-			t.Fatal(err)
-		}
 		s := &sharedMailserver{node: node, server: server, archive: archive}
 		s.kill = sync.OnceFunc(func() {
 			node.Stop()
 			server.Stop()
 			archive.Close()
 		})
+		var ms whisperv6.MailServer = server
+		if wrap != nil {
+			if w := wrap(i, s); w != nil {
+				ms = w
+			}
+		}
+		node.RegisterMailServer(ms)
+		server.Start()
+		if err := node.Start(); err != nil {
+			t.Fatal(err)
+		}
 		t.Cleanup(s.kill)
 		servers[i] = s
 	}
