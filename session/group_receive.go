@@ -89,14 +89,14 @@ func (m *Manager) receiveMembership(r whisper.Received, signer string, g *codec.
 	if !exists || !c.Joined {
 		return nil, changed, errLeftChat
 	}
-	a, err := m.groupMessage(r, signer, chatID, &after, g.Message, now)
+	a, err := m.groupMessage(r, signer, chatID, &after, merged, g.Message, now)
 	return a, changed, err
 }
 
 // groupMessage checks a group message (embedded in a g5, or bare) against
 // the group as folded: a group-user-message, naming this group or none,
 // from a member.
-func (m *Manager) groupMessage(r whisper.Received, signer, chatID string, st *group.State, msg *codec.Message, now time.Time) (*accepted, error) {
+func (m *Manager) groupMessage(r whisper.Received, signer, chatID string, st *group.State, log []group.Update, msg *codec.Message, now time.Time) (*accepted, error) {
 	if msg.MessageType != codec.MessageTypeGroup {
 		return nil, fmt.Errorf("%w: %s in a group record", errWrongType, msg.MessageType)
 	}
@@ -106,7 +106,7 @@ func (m *Manager) groupMessage(r whisper.Received, signer, chatID string, st *gr
 	if msg.ChatID != "" && msg.ChatID != chatID {
 		return nil, fmt.Errorf("%w: written for %.70q, arrived in group %.70q", errWrongChat, msg.ChatID, chatID)
 	}
-	if !st.IsMember(signer) {
+	if !st.IsMember(signer) && !wroteWhileMember(r, signer, chatID, st, log, msg) {
 		return nil, errNotInGroup
 	}
 	return m.toAccepted(r, msg, chatID, now), nil
@@ -128,12 +128,30 @@ func (m *Manager) bareGroupMessage(r whisper.Received, signer string, msg *codec
 	if !c.Joined {
 		return nil, errLeftChat
 	}
-	st, _, err := m.groupState(msg.ChatID)
+	st, log, err := m.groupState(msg.ChatID)
 	if err != nil {
 		return nil, storeFailure{err}
 	}
 	if !st.HasJoined(m.self.PublicKey) {
 		return nil, fmt.Errorf("%w: we have not joined", errUnknownGroup)
 	}
-	return m.groupMessage(r, signer, msg.ChatID, &st, msg, now)
+	return m.groupMessage(r, signer, msg.ChatID, &st, log, msg, now)
+}
+
+// wroteWhileMember accepts a line of a member removed since, when it was
+// written before the removal: history from the mailserver brings such lines
+// to whoever was away. The line's own clock is the sender's word, so the
+// envelope must also have been sent before the removal (give or take the
+// clock skew codec.FutureWindow allows): relays drop expired envelopes, so
+// a removed member cannot post a fresh one that passes for an old one.
+func wroteWhileMember(r whisper.Received, signer, chatID string, st *group.State, log []group.Update, msg *codec.Message) bool {
+	removed := st.RemovedAt(signer)
+	if removed == 0 || msg.Clock >= removed || r.Sent.IsZero() {
+		return false
+	}
+	if codec.ClockAt(r.Sent.Add(-codec.FutureWindow)) > removed {
+		return false
+	}
+	then := group.FoldBefore(chatID, log, msg.Clock)
+	return then.IsMember(signer)
 }

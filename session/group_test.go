@@ -404,3 +404,55 @@ func TestGroupForgedUpdatesIgnored(t *testing.T) {
 		t.Fatalf("A's group changed: %+v %+v", ch, members)
 	}
 }
+
+// TestGroupLineOfRemovedMemberFromHistory: C writes while B is away; B
+// comes back without a mailserver and sees A remove C; then B asks the
+// mailserver and gets C's line, written while C was a member, though C is
+// no longer one.
+func TestGroupLineOfRemovedMemberFromHistory(t *testing.T) {
+	ms := newMailserverNode(t, mailserver.Config{})
+	opts := clientOptions{peers: []*enode.Node{ms.node.Enode()}, mailservers: []Mailserver{ms.mailserver()}}
+	a, b, c := newClient(t, opts), newClient(t, opts), newClient(t, opts)
+	waitPeers(t, 1, a, b, c)
+	chat, err := a.mgr.CreateGroup("team", []string{b.key(), c.key()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := chat.ID
+	for _, x := range []*client{b, c} {
+		waitFor(t, "invitation", func() bool { ch, ok := x.groupChat(id); return ok && ch.Invited })
+		if err := x.mgr.AcceptInvite(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "both joined", func() bool { return a.joined(id, b.key()) && a.joined(id, c.key()) && c.joined(id, b.key()) })
+	b.stop()
+	if err := c.mgr.Send(id, "before my removal"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "A has C's line", func() bool { return slices.Equal(a.texts(id), []string{"before my removal"}) })
+	waitFor(t, "C's line stored by the mailserver", func() bool {
+		ms, err := c.mgr.Latest(id, 10)
+		return err == nil && len(ms) == 1 && ms[0].State == Stored
+	})
+	// Relays still hold C's envelope until it expires and would hand it to B
+	// on connecting: wait that out, so only the mailserver can bring it.
+	sent, err := c.mgr.Latest(id, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expired := sent[0].Time.Add(2 * whisper.DefaultTTL * time.Second)
+	waitFor(t, "C's envelope to expire", func() bool { return time.Now().After(expired) })
+	b.restart(clientOptions{peers: opts.peers})
+	waitPeers(t, 1, b)
+	if err := a.mgr.RemoveMember(id, c.key()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "C removed", func() bool { ch, _ := c.groupChat(id); return ch.Removed })
+	waitFor(t, "B sees C removed", func() bool { ch, _ := b.groupChat(id); return ch.Members == 2 })
+	if got := b.texts(id); len(got) != 0 {
+		t.Fatalf("B has %q before asking the mailserver", got)
+	}
+	b.restart(opts)
+	waitFor(t, "B has C's line from history", func() bool { return slices.Equal(b.texts(id), []string{"before my removal"}) })
+}

@@ -30,8 +30,9 @@ type State struct {
 	Creator string
 	Created bool // a valid chat-created was seen; without it nothing else counts
 
-	order    []string // members in the order they were added
-	members  map[string]bool
+	order     []string // members in the order they were added
+	removedAt map[string]int64
+	members   map[string]bool
 	admins   map[string]bool
 	joined   map[string]bool
 	lastSeen int64 // clock of the last event applied
@@ -57,6 +58,9 @@ func (s *State) IsAdmin(key string) bool { return s.admins[key] }
 
 // HasJoined reports whether key accepted its invitation.
 func (s *State) HasJoined(key string) bool { return s.joined[key] }
+
+// RemovedAt is the clock of the last removal of key, 0 if it never left.
+func (s *State) RemovedAt(key string) int64 { return s.removedAt[key] }
 
 // Clock is the highest clock among the events applied.
 func (s *State) Clock() int64 { return s.lastSeen }
@@ -100,10 +104,11 @@ func Fold(chatID string, log []Update) (State, []Rejection) {
 		return a.pos < b.pos
 	})
 	s := State{
-		ChatID:  chatID,
-		members: make(map[string]bool),
-		admins:  make(map[string]bool),
-		joined:  make(map[string]bool),
+		ChatID:    chatID,
+		members:   make(map[string]bool),
+		admins:    make(map[string]bool),
+		joined:    make(map[string]bool),
+		removedAt: make(map[string]int64),
 	}
 	var rejected []Rejection
 	for _, st := range steps {
@@ -200,6 +205,7 @@ func (s *State) apply(e codec.GroupEvent, from string) string {
 		delete(s.members, e.Member)
 		delete(s.admins, e.Member)
 		delete(s.joined, e.Member)
+		s.removedAt[e.Member] = e.Clock
 	case codec.EventAdminRemoved:
 		switch {
 		case e.Member != from:
@@ -212,6 +218,27 @@ func (s *State) apply(e codec.GroupEvent, from string) string {
 		return "unknown event type"
 	}
 	return ""
+}
+
+// FoldBefore is Fold over the events with a clock below clock: the group
+// as it stood when something with that clock was written.
+func FoldBefore(chatID string, log []Update, clock int64) State {
+	var early []Update
+	for _, u := range log {
+		var events []codec.GroupEvent
+		for _, e := range u.Events {
+			if e.Clock < clock {
+				events = append(events, e)
+			}
+		}
+		if len(events) > 0 {
+			c := u
+			c.Events = events
+			early = append(early, c)
+		}
+	}
+	s, _ := Fold(chatID, early)
+	return s
 }
 
 // add makes key a member, keeping the order of first addition.

@@ -385,3 +385,21 @@ func TestMaxMembers(t *testing.T) {
 		t.Fatalf("%d members, rejected %v", len(s.Members()), rej)
 	}
 }
+
+// TestFoldBefore: the group as it stood before a clock, and when a member
+// was removed.
+func TestFoldBefore(t *testing.T) {
+	p := newPeople(t)
+	log := []Update{
+		p.by(t, "a", created("start"), added(p.key("b"))),
+		p.by(t, "b", joined(p.key("b"))),
+	}
+	wrote := p.clock + 1
+	p.clock++
+	log = append(log, p.by(t, "a", removed(p.key("b"))))
+	now, _ := Fold(p.chatID, log)
+	then := FoldBefore(p.chatID, log, wrote)
+	if now.IsMember(p.key("b")) || !then.IsMember(p.key("b")) || now.RemovedAt(p.key("b")) != p.clock || then.RemovedAt(p.key("b")) != 0 {
+		t.Fatalf("now member %v removed at %d; then member %v", now.IsMember(p.key("b")), now.RemovedAt(p.key("b")), then.IsMember(p.key("b")))
+	}
+}
