@@ -33,9 +33,9 @@ type State struct {
 	order     []string // members in the order they were added
 	removedAt map[string]int64
 	members   map[string]bool
-	admins   map[string]bool
-	joined   map[string]bool
-	lastSeen int64 // clock of the last event applied
+	admins    map[string]bool
+	joined    map[string]bool
+	lastSeen  int64 // clock of the last event applied
 }
 
 // Members lists the members (invited or joined) in the order they were added.
