@@ -66,6 +66,10 @@ func (ic *interceptor) writeMessages(msg p2p.Msg) error {
 // acknowledgement may arrive before WriteMsg returns; for a stock peer our
 // own envelopes are acknowledged (unconfirmed) once written.
 func (ic *interceptor) writeBatch(envelopes []rlp.RawValue) error {
+	envelopes = dropExpired(envelopes, time.Now())
+	if len(envelopes) == 0 {
+		return nil
+	}
 	body, err := rlp.EncodeToBytes(envelopes)
 	if err != nil {
 		return fmt.Errorf("encode outgoing envelopes: %w", err)
@@ -82,4 +86,39 @@ func (ic *interceptor) writeBatch(envelopes []rlp.RawValue) error {
 		ic.node.ackq.push(Ack{Peer: ic.link.id, Envelopes: own})
 	}
 	return nil
+}
+
+// dropExpired removes envelopes whose expiry has passed. whisperv6 picks a
+// peer's batch from its pool once, but a large batch goes out in several
+// writes, and on a slow link the later ones can leave after their envelopes
+// expired; a receiver drops the sender of an envelope more than 20 s past
+// expiry as invalid, so forwarding it would cut the link, and delivers
+// nothing for one less than that. An item we cannot read is kept: the
+// receiver judges it as before.
+func dropExpired(envelopes []rlp.RawValue, now time.Time) []rlp.RawValue {
+	kept := envelopes[:0:0]
+	for _, raw := range envelopes {
+		if expiry, ok := envelopeExpiry(raw); ok && int64(expiry) < now.Unix() {
+			continue
+		}
+		kept = append(kept, raw)
+	}
+	return kept
+}
+
+// envelopeExpiry reads the first field of an RLP envelope.
+func envelopeExpiry(raw rlp.RawValue) (uint32, bool) {
+	content, _, err := rlp.SplitList(raw)
+	if err != nil {
+		return 0, false
+	}
+	first, _, err := rlp.SplitString(content)
+	if err != nil || len(first) > 4 {
+		return 0, false
+	}
+	var expiry uint32
+	for _, b := range first {
+		expiry = expiry<<8 | uint32(b)
+	}
+	return expiry, true
 }

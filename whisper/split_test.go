@@ -156,7 +156,7 @@ func TestRelayWithTenMiBKeepsClientsConnected(t *testing.T) {
 	fill := make([]*whisperv6.Envelope, fillEnvelopes)
 	now := time.Now()
 	for i := range fill {
-		fill[i] = sealTestEnvelope(t, topic, fillSize, 120, now)
+		fill[i] = sealTestEnvelope(t, topic, fillSize, 600, now)
 	}
 	for _, env := range fill {
 		if err := relay.Whisper().Send(env); err != nil {
@@ -170,7 +170,7 @@ func TestRelayWithTenMiBKeepsClientsConnected(t *testing.T) {
 		// A TTL past the default 10 s: under the race detector on a busy
 		// machine, taking in 10 MiB can outlast 10 s, and a line queued
 		// behind it would expire on the way (not what this test is about).
-		h, err := clients[0].Post(Post{Topic: topic, SymKey: key, Payload: fmt.Appendf(nil, "line %d", i), Signer: signer, PoW: tinyPoW, TTL: 60})
+		h, err := clients[0].Post(Post{Topic: topic, SymKey: key, Payload: fmt.Appendf(nil, "line %d", i), Signer: signer, PoW: tinyPoW, TTL: 300})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -274,5 +274,28 @@ func BenchmarkWriteTenMiB(b *testing.B) {
 		if err := ic.WriteMsg(p2p.Msg{Code: codeMessages, Size: uint32(len(body)), Payload: bytes.NewReader(body)}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestDropExpiredKeepsLiveAndUnreadable: an expired envelope is not
+// forwarded (a receiver would drop us for it); a live one and bytes that
+// are not an envelope pass unchanged.
+func TestDropExpiredKeepsLiveAndUnreadable(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	enc := func(expiry uint32) rlp.RawValue {
+		env := &whisperv6.Envelope{Expiry: expiry, TTL: 10, Topic: whisperv6.TopicType{1, 2, 3, 4}, Data: []byte{9}, Nonce: 1}
+		b, err := rlp.EncodeToBytes(env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	live, expired, junk := enc(uint32(now.Unix())+5), enc(uint32(now.Unix())-1), rlp.RawValue{0xc3, 0x85, 1, 2}
+	got := dropExpired([]rlp.RawValue{expired, live, junk, expired}, now)
+	if len(got) != 2 || !bytes.Equal(got[0], live) || !bytes.Equal(got[1], junk) {
+		t.Fatalf("kept %x, want the live envelope and the unreadable item", got)
+	}
+	if e, ok := envelopeExpiry(live); !ok || int64(e) != now.Unix()+5 {
+		t.Fatalf("expiry read %d %v", e, ok)
 	}
 }
