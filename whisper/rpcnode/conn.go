@@ -19,6 +19,7 @@ func (n *Node) run(first chan<- error) {
 	defer n.wg.Done()
 	backoff := n.cfg.BackoffMin
 	wasUp, toldDown := false, false
+	var lastTold time.Time
 	for {
 		c, err := n.connect()
 		if first != nil {
@@ -26,10 +27,12 @@ func (n *Node) run(first chan<- error) {
 			first = nil
 		}
 		if err != nil {
-			if !toldDown {
-				// Said once per outage, not at every try.
-				n.notice(fmt.Sprintf("node %s unreachable (%v); trying again", redact(n.cfg.URL), err), true)
-				toldDown = true
+			// Said when the outage begins, then again now and then (the
+			// status line shows a notice for a few seconds only), not at
+			// every try.
+			if !toldDown || time.Since(lastTold) >= stillDownEvery {
+				n.notice(fmt.Sprintf("node %s unreachable (%v%s); trying again", redact(n.cfg.URL), err, hint(err)), true)
+				toldDown, lastTold = true, time.Now()
 			}
 			n.log.Debug("dial node failed", "err", err, "retry", backoff)
 			select {
@@ -52,8 +55,23 @@ func (n *Node) run(first chan<- error) {
 		}
 		n.log.Warn("lost the node", "err", err)
 		n.notice(fmt.Sprintf("lost node %s (%v); messages wait until it is back", redact(n.cfg.URL), err), true)
-		toldDown = true
+		toldDown, lastTold = true, time.Now()
 	}
+}
+
+// stillDownEvery is how often the user hears again that the node is still
+// unreachable.
+const stillDownEvery = 30 * time.Second
+
+// hint says what a refusal by the node's access check means.
+func hint(err error) string {
+	switch msg := err.Error(); {
+	case strings.Contains(msg, "401"):
+		return "; the node wants a token: ws://hush:TOKEN@host:port"
+	case strings.Contains(msg, "403"):
+		return "; the node takes callers from its own machine only"
+	}
+	return ""
 }
 
 // connect dials the node and sets the connection up: what it offers, who
