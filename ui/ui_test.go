@@ -519,6 +519,9 @@ func TestWhoamiMsgNickAndQuit(t *testing.T) {
 	}
 	h.waitScreen(fake.self.Enode)
 	h.waitScreen("Installation " + fake.self.Installation)
+	if got := string(h.screen.GetClipboardData()); got != key {
+		t.Fatalf("clipboard holds %q, want the key", got)
+	}
 	// Wide enough: the key is one row.
 	h.resize(140, 25)
 	h.waitFor("the key on one row", func() bool {

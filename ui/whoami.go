@@ -35,7 +35,11 @@ func (u *UI) cmdWhoami(args string) error {
 	if u.self.Installation != "" {
 		lines = append(lines, sheetLine{"", styleDim()}, sheetLine{"Installation " + u.self.Installation, styleDim()})
 	}
-	u.showSheet(newSheet("whoami", lines, "Esc closes"))
+	// Terminals that take OSC 52 (xterm, kitty, iTerm2; tmux with
+	// set-clipboard on) put the key on the clipboard; elsewhere this does
+	// nothing and the line above is there to select.
+	u.screen.SetClipboard([]byte(u.self.PublicKey))
+	u.showSheet(newSheet("whoami", lines, "Esc closes · the key is also offered to the terminal's clipboard (OSC 52)"))
 	return nil
 }
 
