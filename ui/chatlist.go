@@ -82,7 +82,7 @@ func (l *chatList) drawRow(screen tcell.Screen, x, y, w int, c session.Chat, sel
 		labelWidth -= len(count) + 1
 	}
 	if labelWidth > 0 {
-		drawText(screen, x+1, y, labelWidth, truncateText(chatLabel(c), labelWidth), style)
+		drawText(screen, x+1, y, labelWidth, fitLabel(c, labelWidth), style)
 	}
 	if count != "" && w > len(count)+1 {
 		countStyle := style
@@ -91,4 +91,14 @@ func (l *chatList) drawRow(screen tcell.Screen, x, y, w int, c session.Chat, sel
 		}
 		drawText(screen, x+w-len(count), y, len(count), count, countStyle)
 	}
+}
+
+// fitLabel shortens a chat's label to width; a person's name keeps its
+// last word whole as long as it can ("@D. B. Bubblefish").
+func fitLabel(c session.Chat, width int) string {
+	label := chatLabel(c)
+	if c.Kind != session.OneToOne || textWidth(label) <= width || width < 2 {
+		return truncateText(label, width)
+	}
+	return label[:1] + fitName(label[1:], width-1)
 }

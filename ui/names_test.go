@@ -173,3 +173,12 @@ func TestMsgByThreeWordNameNotOnScreen(t *testing.T) {
 		t.Fatalf("Send calls %q", calls)
 	}
 }
+
+// TestLongNameInChatList: a three-word name too long for the chat list
+// keeps its animal: "@D. Blue Bubblefish".
+func TestLongNameInChatList(t *testing.T) {
+	peer := "0x04" + strings.Repeat("ef", 64)
+	fake := newFakeSession(session.Chat{ID: peer, Kind: session.OneToOne, Name: "Darkorange Blue Bubblefish"})
+	h := startUI(t, fake, 100, 25)
+	h.waitScreen("@D. Blue Bubblefish")
+}
