@@ -52,9 +52,16 @@ func Open(url string, logger *slog.Logger) (*Archive, error) {
 	// (disks that seek). On SSD or a cached archive that makes it prefer
 	// walking the key index and filtering a busy time range by topic over
 	// reading just that topic's range through (topic, key); 1.1 is the usual
-	// setting for SSD. A URL's own options=-c… setting comes later and wins.
-	if _, ok := cfg.ConnConfig.RuntimeParams["random_page_cost"]; !ok {
-		cfg.ConnConfig.RuntimeParams["random_page_cost"] = "1.1"
+	// setting for SSD.
+	//
+	// Reads are prepared statements (pgx caches them); a generic plan, made
+	// without the parameters' values, cannot tell a quiet topic from a busy
+	// one or a day from a month, so every read is planned for its values.
+	// Either setting given in the URL (…?random_page_cost=4) is kept.
+	for name, value := range map[string]string{"random_page_cost": "1.1", "plan_cache_mode": "force_custom_plan"} {
+		if _, ok := cfg.ConnConfig.RuntimeParams[name]; !ok {
+			cfg.ConnConfig.RuntimeParams[name] = value
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
