@@ -31,6 +31,13 @@ func compress(pub *ecdsa.PublicKey) []byte {
 	return b
 }
 
+// usableKey tells whether pub can be compressed: present and 256-bit. The
+// envelope layer hands over only keys it recovered from a signature, so
+// this guards against a caller's mistake, not the network.
+func usableKey(pub *ecdsa.PublicKey) bool {
+	return pub != nil && pub.X != nil && pub.Y != nil && pub.X.BitLen() <= 256 && pub.X.Sign() > 0
+}
+
 // decompress parses a wire key, refusing anything that is not exactly a
 // compressed point on the curve.
 func decompress(b []byte) (*ecdsa.PublicKey, error) {

@@ -141,6 +141,9 @@ func sendingRef(in *installState) *sessionRef {
 
 // KindFor is what Encrypt to the peer would use now.
 func (p *Protocol) KindFor(to *ecdsa.PublicKey) Kind {
+	if !usableKey(to) {
+		return Plain
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	defer p.release() // read only
@@ -171,6 +174,9 @@ func (p *Protocol) kindFor(ps *peerState, peerKey []byte) Kind {
 // Agreed reports whether every installation a message would go to has
 // sent us a direct message, so both ends hold the negotiated secret.
 func (p *Protocol) Agreed(with *ecdsa.PublicKey) bool {
+	if !usableKey(with) {
+		return false
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	defer p.release() // read only
@@ -191,6 +197,9 @@ func (p *Protocol) Agreed(with *ecdsa.PublicKey) bool {
 // MinProtocolVersion is the lowest protocol version over the installations
 // a message would go to; 0 when none is known.
 func (p *Protocol) MinProtocolVersion(with *ecdsa.PublicKey) int {
+	if !usableKey(with) {
+		return 0
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	defer p.release() // read only
@@ -213,6 +222,9 @@ func (p *Protocol) MinProtocolVersion(with *ecdsa.PublicKey) int {
 // Installations lists what we know of a peer's devices, most recently seen
 // first.
 func (p *Protocol) Installations(of *ecdsa.PublicKey) []Installation {
+	if !usableKey(of) {
+		return nil
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	defer p.release() // read only

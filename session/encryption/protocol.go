@@ -150,6 +150,9 @@ func (p *Protocol) InstallationID() string { return p.installation }
 // SharedSecret is DH(our identity, theirs), 32 bytes: the secret of the
 // negotiated topic. Nil when the key is unusable.
 func (p *Protocol) SharedSecret(with *ecdsa.PublicKey) []byte {
+	if !usableKey(with) {
+		return nil
+	}
 	s, err := dh(p.ik, with)
 	if err != nil {
 		return nil

@@ -295,3 +295,21 @@ func TestKindString(t *testing.T) {
 		t.Fatal("sentinel")
 	}
 }
+
+// TestNilKeys: a caller's missing key is an error or a zero answer, never
+// a panic.
+func TestNilKeys(t *testing.T) {
+	alice, bob := established(t)
+	wire := alice.send(bob, "x", DoubleRatchet)
+	if _, err := bob.p.Decrypt(nil, wire); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("Decrypt from nil: %v", err)
+	}
+	if _, err := alice.p.Encrypt(nil, []byte("x")); err == nil {
+		t.Fatal("Encrypt to nil worked")
+	}
+	if alice.p.KindFor(nil) != Plain || alice.p.Agreed(nil) || alice.p.MinProtocolVersion(nil) != 0 ||
+		alice.p.Installations(nil) != nil || alice.p.SharedSecret(nil) != nil {
+		t.Fatal("queries on a nil key")
+	}
+	bob.recv(alice, wire, "x", DoubleRatchet)
+}

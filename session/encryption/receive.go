@@ -36,6 +36,9 @@ func (p *Protocol) Decrypt(from *ecdsa.PublicKey, wire []byte) (Incoming, error)
 	if err := checkShape(pm); err != nil {
 		return Incoming{}, err
 	}
+	if !usableKey(from) {
+		return Incoming{}, fmt.Errorf("%w: no usable sender key", ErrMalformed)
+	}
 	peerKey := compress(from)
 
 	p.mu.Lock()

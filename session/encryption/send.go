@@ -21,6 +21,9 @@ type Outgoing struct {
 // otherwise returns the payload untouched as Plain, which every 2019 client
 // reads.
 func (p *Protocol) Encrypt(to *ecdsa.PublicKey, payload []byte) (Outgoing, error) {
+	if !usableKey(to) {
+		return Outgoing{}, errors.New("encrypt: no usable recipient key")
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	defer p.discard()
