@@ -77,3 +77,56 @@ func TestBotAnswersTheTerminal(t *testing.T) {
 	h.waitScreen("me", "ping from the terminal")
 	h.waitScreen("echo: ping from the terminal")
 }
+
+// fanned is the session as the UI sees it beside the scripting API (hush
+// --api): events come through the fan-out's primary channel.
+type fanned struct {
+	*session.Manager
+	events <-chan session.Event
+}
+
+func (f fanned) Events() <-chan session.Event { return f.events }
+
+// TestScriptBesideTheTerminal: with --api beside the UI, a script sends
+// into the chat the terminal shows, and reads what was typed there; the
+// UI gets every event through the fan-out.
+func TestScriptBesideTheTerminal(t *testing.T) {
+	me := newRealClient(t)
+	fan := session.NewFanout(me.mgr.Events(), true)
+	srv, err := api.New(api.Config{Session: me.mgr, Events: fan})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(t.TempDir(), "api.sock")
+	if err := srv.Listen(sock); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		srv.Close()
+		fan.Stop()
+	})
+	h := runUI(t, fanned{Manager: me.mgr, events: fan.Events()}, 100, 20)
+	h.enter("/join status")
+	h.waitScreen("#status")
+
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	c, err := rpc.DialIPC(ctx, sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.CallContext(ctx, nil, "hush_send", "status", "written by a script"); err != nil {
+		t.Fatal(err)
+	}
+	h.waitScreen("me", "written by a script")
+	h.enter("typed in the terminal")
+	h.waitScreen("me", "typed in the terminal")
+	var ms []api.Message
+	if err := c.CallContext(ctx, &ms, "hush_messages", "status", "", 10); err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 2 || ms[0].Text != "written by a script" || ms[1].Text != "typed in the terminal" {
+		t.Fatalf("hush_messages: %+v", ms)
+	}
+}
