@@ -40,6 +40,22 @@ func TestFlagsParse(t *testing.T) {
 	if opts, _ := parseFlags([]string{"serve", "--listen", ""}); opts.listen != "" {
 		t.Fatalf("serve --listen \"\" listens on %q", opts.listen)
 	}
+	// Where the log goes: the client's file, serve's stderr, "-" for stderr.
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--data-dir", "/d"}, "/d/hush.log"},
+		{[]string{"serve", "--data-dir", "/d"}, logToStderr},
+		{[]string{"serve", "--log-file", "-"}, logToStderr},
+		{[]string{"serve", "--log-file", "/l"}, "/l"},
+		{[]string{"--log-file", "/l"}, "/l"},
+	} {
+		opts, err := parseFlags(c.args)
+		if got := logPath(opts); err != nil || got != c.want {
+			t.Errorf("%q: log to %q (%v), want %q", c.args, got, err, c.want)
+		}
+	}
 	opts, err = parseFlags([]string{"--mailserver", testEnode + "?format=geth"})
 	if err != nil || len(opts.parsedMailservers) != 1 {
 		t.Fatalf("--mailserver: %+v %v", opts, err)
