@@ -283,8 +283,9 @@ func (r *ratchet) appendSkipped(b []byte) []byte {
 }
 
 func (s ratchetState) ratchet(skipped []byte) (*ratchet, error) {
-	if len(s.DHs) != 32 || len(s.DHsPub) != keyLen {
-		return nil, errors.New("stored ratchet key is damaged")
+	if len(s.DHs) != 32 || len(s.DHsPub) != keyLen || (s.DHr != nil && len(s.DHr) != keyLen) ||
+		len(s.RK) != 32 || (s.CKs != nil && len(s.CKs) != 32) || (s.CKr != nil && len(s.CKr) != 32) {
+		return nil, errors.New("stored ratchet is damaged")
 	}
 	if len(skipped)%skipRecordLen != 0 || len(s.Past)%pastKeyLen != 0 {
 		return nil, errors.New("stored ratchet is truncated")
