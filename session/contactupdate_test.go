@@ -157,7 +157,8 @@ func TestSetDisplayNameRefusesBadNames(t *testing.T) {
 }
 
 // TestContactRecordFromStrangerDropped: a contact record from a key with
-// no chat with us names nobody and adds no contact.
+// no chat with us names nobody and adds no contact; once the key has a
+// chat with us, its records are applied.
 func TestContactRecordFromStrangerDropped(t *testing.T) {
 	a := newClient(t, clientOptions{})
 	b := newClient(t, clientOptions{peers: []*enode.Node{a.node.Enode()}})
@@ -166,8 +167,14 @@ func TestContactRecordFromStrangerDropped(t *testing.T) {
 	if err := b.mgr.sendContactUpdate(a.key(), payload); err != nil {
 		t.Fatal(err)
 	}
-	// Then a message, which opens the chat, and a second record, which
-	// now names B: the first was dropped, not kept for later.
+	waitFor(t, "the drop counted", func() bool { return a.mgr.dropped.Load() >= 1 })
+	if c, ok, _ := a.store.Contact(b.key()); ok {
+		t.Fatalf("the stranger's record made a contact: %+v", c)
+	}
+	if len(a.mgr.Chats()) != 0 {
+		t.Fatal("the stranger's record opened a chat")
+	}
+	// A message opens the chat; a record after it names B.
 	if _, err := b.mgr.OpenPrivate(a.key()); err != nil {
 		t.Fatal(err)
 	}
@@ -175,10 +182,6 @@ func TestContactRecordFromStrangerDropped(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the message", func() bool { return len(a.texts(b.key())) == 1 })
-	waitFor(t, "the drop counted", func() bool { return a.mgr.dropped.Load() >= 1 })
-	if c, ok, _ := a.store.Contact(b.key()); ok {
-		t.Fatalf("the stranger's record made a contact: %+v", c)
-	}
 	later := []byte(`["~#c6",["Bea","","0x00",null,null]]`)
 	if err := b.mgr.sendContactUpdate(a.key(), later); err != nil {
 		t.Fatal(err)
