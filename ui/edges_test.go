@@ -54,6 +54,12 @@ func TestLogKeepsNotices(t *testing.T) {
 	}
 	h.press(tcell.KeyEscape, tcell.ModNone)
 	h.waitFor("the sheet closed", func() bool { return !strings.Contains(h.screenText(), "recent notices") })
+	// Sending text closes a sheet too, so the line sent is in view.
+	h.enter("/log")
+	h.waitScreen("recent notices")
+	h.enter("plain words")
+	h.waitCalls("Send status plain words", 1)
+	h.waitFor("the sheet closed by sending", func() bool { return !strings.Contains(h.screenText(), "recent notices") })
 }
 
 // TestSearchCountsAndPages: /search says how many matched, shows more

@@ -131,6 +131,8 @@ func (u *UI) submit() {
 		return
 	}
 	text = strings.TrimPrefix(text, "/")
+	// What is sent is shown: the chat comes back from under a sheet.
+	u.closeSheet()
 	if err := u.send(text); err != nil {
 		u.showError(err)
 	}
