@@ -154,7 +154,7 @@ func (n *Node) probe(c *conn) error {
 }
 
 // watch counts the node's peers every PeerPoll until a call fails or a
-// subscription sees the connection end (an error), or Stop (nil).
+// subscription ends by itself (an error), or Stop (nil).
 func (n *Node) watch(c *conn) error {
 	tick := time.NewTicker(n.cfg.PeerPoll)
 	defer tick.Stop()
@@ -163,9 +163,14 @@ func (n *Node) watch(c *conn) error {
 		case <-n.quit:
 			return nil
 		case <-n.lost:
+			// A subscription ended that nobody ended: the connection broke,
+			// or the client dropped it for falling behind. Either way its
+			// messages may be lost, so start afresh: a new connection
+			// subscribes everything again, and the session catches up.
 			if err := n.ping(c); err != nil {
 				return err
 			}
+			return errors.New("a subscription ended")
 		case <-tick.C:
 			if err := n.countPeers(c); err != nil {
 				return err
