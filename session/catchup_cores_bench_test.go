@@ -1,13 +1,18 @@
 package session
 
 import (
+	"context"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ethereum/go-ethereum/p2p/enode"
 
+	"hush/codec"
 	"hush/store"
+	"hush/whisper"
+	"hush/whisper/mailformat"
 	"hush/whisper/mailserver"
 )
 
@@ -28,15 +33,97 @@ func BenchmarkCatchUpCores(b *testing.B) {
 	}
 	envs := catchUpEnvelopes(b, n)
 	server := newBenchHushServer(b, envs, mailserver.Config{RateLimit: -1})
-	var single, pooled time.Duration
+	var single, pooled, nodeSingle, nodePooled time.Duration
 	for range b.N {
 		single += catchUpOnce(b, server, n, 1)
 		pooled += catchUpOnce(b, server, n, 0)
+		nodeSingle += openOnce(b, server, n, 1)
+		nodePooled += openOnce(b, server, n, 0)
 	}
 	b.ReportMetric(single.Seconds()/float64(b.N), "s-single")
 	b.ReportMetric(pooled.Seconds()/float64(b.N), "s-pooled")
 	b.ReportMetric(single.Seconds()/pooled.Seconds(), "speedup")
+	b.ReportMetric(nodeSingle.Seconds()/float64(b.N), "s-node-single")
+	b.ReportMetric(nodePooled.Seconds()/float64(b.N), "s-node-pooled")
+	b.ReportMetric(nodeSingle.Seconds()/nodePooled.Seconds(), "node-speedup")
 	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "cores")
+}
+
+// openOnce times the node's part of the same catch-up, without the
+// session: a bare node subscribed to the chats asks for everything in
+// pages of pageLimit and opens what comes on workers open workers; the
+// time ends when the last page returns, by when every envelope of it is
+// opened, verified and on Received() (read and counted meanwhile).
+func openOnce(b *testing.B, server *benchServer, n, workers int) time.Duration {
+	b.StopTimer()
+	defer b.StopTimer()
+	node, err := whisper.New(whisper.Config{ListenAddr: "127.0.0.1:0", NodeKey: benchKey(b),
+		Peers: []*enode.Node{server.node.Enode()}, OpenWorkers: workers})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := node.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer node.Stop()
+	var topics []codec.Topic
+	for _, chat := range catchUpChats() {
+		topic := codec.TopicFor(chat)
+		topics = append(topics, topic)
+		if _, err := node.SubscribeSym(topic, codec.SymKeyFromPassword(chat)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var opened atomic.Int64
+	quit := make(chan struct{})
+	drained := make(chan struct{})
+	go func() {
+		defer close(drained)
+		for {
+			select {
+			case r := <-node.Received():
+				if r.Signer != nil {
+					opened.Add(1)
+				}
+			case <-quit:
+				return
+			}
+		}
+	}()
+	defer func() { close(quit); <-drained }()
+	benchWaitFor(b, "connection to the mailserver", func() bool { return node.PeerCount() >= 1 })
+
+	now := uint32(time.Now().Unix())
+	req := whisper.HistoryRequest{
+		Request: mailformat.Request{Lower: now - 3*3600, Upper: now + 60, Bloom: codec.Bloom(topics...), Limit: pageLimit},
+		Format:  server.format,
+		SymKey:  codec.SymKeyFromPassword(DefaultMailserverPassword),
+		Timeout: benchWait,
+	}
+	b.StartTimer()
+	start := time.Now()
+	for page := 0; ; page++ {
+		if page > n/pageLimit+10 {
+			b.Fatalf("more pages than envelopes")
+		}
+		p, err := node.RequestHistory(context.Background(), server.node.Enode().ID(), req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if p.Cursor == nil {
+			break
+		}
+		req.Cursor = p.Cursor
+	}
+	took := time.Since(start)
+	b.StopTimer()
+	// Every page was on Received() when it returned; the reader may still
+	// be counting the last ones.
+	benchWaitFor(b, "the last envelopes counted", func() bool { return opened.Load() >= int64(n) })
+	if got := opened.Load(); got > int64(n+n/pageLimit) {
+		b.Fatalf("workers %d: opened %d envelopes, want %d and at most one repeat per page", workers, got, n)
+	}
+	return took
 }
 
 // catchUpOnce starts a fresh client of server whose node reads history on
