@@ -230,7 +230,7 @@ func (r *ratchet) age() {
 		return
 	}
 	for id, s := range r.skipped {
-		if r.recv-s.seq > MaxKeep {
+		if r.recv-s.seq >= MaxKeep {
 			delete(r.skipped, id)
 		}
 	}
