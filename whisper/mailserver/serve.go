@@ -333,8 +333,8 @@ type page struct {
 
 // sendPage hands the matching envelopes to send in key order, up to limit,
 // as they are stored (no decode and re-encode), reading the archive in
-// chunks with a row limit. The last chunk asks for one row past the limit,
-// which answers "is there more?".
+// chunks with a row limit, one chunk ahead. The last chunk asks for one row
+// past the limit, which answers "is there more?".
 func (s *Server) sendPage(r mailformat.Request, lower, upper uint32, limit int, send func(raw []byte) error) (page, error) {
 	var p page
 	from := Key(lower, [32]byte{}, [4]byte{})
@@ -355,25 +355,47 @@ func (s *Server) sendPage(r mailformat.Request, lower, upper uint32, limit int, 
 	// A damaged archive must not cost a log line per envelope per request.
 	var bad damage
 	defer bad.report(s)
+	// The next chunk is read while this one goes out, so the archive's
+	// latency (a round trip, for PostgreSQL) hides behind the sending.
+	read := func(from []byte, want int) <-chan chunkRead {
+		done := make(chan chunkRead, 1)
+		go func() {
+			keys, raws, err := s.archive.ArchiveRead(from, to, topics, want)
+			done <- chunkRead{keys: keys, raws: raws, want: want, err: err}
+		}()
+		return done
+	}
 	chunk := readChunkRows
+	pending := read(from, min(limit+1, chunk))
 	var lastKey []byte
 	for {
 		if s.isStopping() {
 			return p, errors.New("server stopping")
 		}
-		want := min(limit-p.sent+1, chunk)
-		keys, raws, err := s.archive.ArchiveRead(from, to, topics, want)
-		if err != nil {
-			return p, fmt.Errorf("read archive: %w", err)
+		c := <-pending
+		if c.err != nil {
+			return p, fmt.Errorf("read archive: %w", c.err)
 		}
-		size := 0
-		for i, key := range keys {
+		exhausted := len(c.keys) < c.want
+		pending = nil
+		if !exhausted {
+			// Large envelopes make smaller chunks, so a page of them is
+			// never all in memory at once.
+			if c.size() > readChunkBytes {
+				chunk = max(chunk/2, minChunkRows)
+			}
+			// Counting every row of this chunk as sent, what the page
+			// still needs, with the one row past the limit.
+			if more := limit - p.sent - len(c.keys) + 1; more > 0 {
+				pending = read(after(c.keys[len(c.keys)-1]), min(more, chunk))
+			}
+		}
+		for i, key := range c.keys {
 			if p.sent == limit {
 				p.cursor = lastKey[:mailformat.CursorLength]
 				return p, nil
 			}
-			raw := raws[i]
-			size += len(raw)
+			raw := c.raws[i]
 			if len(key) != KeyLength {
 				bad.note(key, fmt.Errorf("key of %d bytes", len(key)))
 				continue
@@ -394,17 +416,34 @@ func (s *Server) sendPage(r mailformat.Request, lower, upper uint32, limit int, 
 			lastKey = key
 			copy(p.last[:], key[4:mailformat.CursorLength])
 		}
-		if len(keys) < want {
+		if exhausted {
 			return p, nil
 		}
-		// The smallest key above the last one read.
-		from = append(keys[len(keys)-1], 0)
-		// Large envelopes make smaller chunks, so a page of them is never
-		// all in memory at once.
-		if size > readChunkBytes {
-			chunk = max(chunk/2, minChunkRows)
+		if pending == nil {
+			// Rows were skipped, so the page needs more than was read ahead.
+			pending = read(after(c.keys[len(c.keys)-1]), min(limit-p.sent+1, chunk))
 		}
 	}
+}
+
+// chunkRead is one ArchiveRead of a page.
+type chunkRead struct {
+	keys, raws [][]byte
+	want       int // the row limit asked for
+	err        error
+}
+
+func (c chunkRead) size() int {
+	n := 0
+	for _, raw := range c.raws {
+		n += len(raw)
+	}
+	return n
+}
+
+// after is the smallest key above key.
+func after(key []byte) []byte {
+	return append(bytes.Clone(key), 0)
 }
 
 // checkEnvelopeShape is the check a stored envelope passes before it goes out
