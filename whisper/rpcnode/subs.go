@@ -52,6 +52,7 @@ type message struct {
 	Payload   hexutil.Bytes       `json:"payload"`
 	Hash      hexutil.Bytes       `json:"hash"`
 	Direct    bool                `json:"hushDirect"`
+	Ended     string              `json:"hushEnded"` // hush serve gave up on this subscription
 }
 
 // SubscribeSym delivers messages on topic encrypted with symKey (32 bytes).
@@ -182,6 +183,11 @@ func (n *Node) forward(s *spec, live *liveSub) {
 			}
 			return
 		case m := <-live.msgs:
+			if m != nil && m.Ended != "" {
+				n.log.Warn("the node ended a subscription", "topic", fmt.Sprintf("%x", s.topic), "why", m.Ended)
+				n.connectionLost()
+				return
+			}
 			if r, ok := n.toReceived(s, m); ok {
 				select {
 				case n.received <- r:

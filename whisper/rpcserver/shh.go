@@ -128,11 +128,20 @@ func (a *shhAPI) forward(notifier *rpc.Notifier, sub *rpc.Subscription, rs *rpcS
 		case <-notifier.Closed():
 			return
 		case <-rs.dead:
+			// Tell the caller its subscription is over: go-ethereum's server
+			// cannot end one itself. hush --node starts afresh on this and
+			// catches up; other clients see a message without a hash.
+			notifier.Notify(sub.ID, ended{Ended: "subscriber too slow; subscribe again"})
 			return
 		case <-a.s.quit:
 			return
 		}
 	}
+}
+
+// ended is the last notification of a subscription the router gave up on.
+type ended struct {
+	Ended string `json:"hushEnded"`
 }
 
 var errNoPolling = errors.New("hush serve has no polling filters: use shh_subscribe over WebSocket or IPC")
