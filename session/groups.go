@@ -23,7 +23,7 @@ type GroupMember struct {
 	Joined bool // accepted the invitation
 }
 
-// groupLog reads a group's signed log from the store; ok is false when we
+// groupLog reads a group's signed log from the store; it is empty when we
 // hold no group under that id.
 func (m *Manager) groupLog(chatID string) ([]group.Update, error) {
 	rows, err := m.cfg.Store.GroupUpdates(chatID)
@@ -41,8 +41,8 @@ func (m *Manager) groupLog(chatID string) ([]group.Update, error) {
 	return log, nil
 }
 
-// saveGroupLog stores the updates of merged that are new and the group the
-// fold of merged gave, together.
+// saveGroupLog stores new updates of a group's log together with the group
+// the fold of the whole log gave.
 func (m *Manager) saveGroupLog(st *group.State, fresh []group.Update) error {
 	rows := make([]store.GroupUpdate, 0, len(fresh))
 	for _, u := range fresh {
@@ -292,8 +292,7 @@ func (m *Manager) leaveGroup(chatID string) error {
 	return nil
 }
 
-// GroupMembers lists a group's members, admins first is not implied: in
-// the order they were added.
+// GroupMembers lists a group's members in the order they were added.
 func (m *Manager) GroupMembers(chatID string) ([]GroupMember, error) {
 	g, ok, err := m.cfg.Store.Group(chatID)
 	if err != nil {

@@ -40,15 +40,3 @@ func CheckChatID(chatID, creator string) error {
 	}
 	return nil
 }
-
-// CreatorOf is the key a chat id ends with: the last 132 characters when
-// they look like a "0x04…" key. It lets a bare group message that arrives
-// before its g5 be told apart from a one-to-one message.
-func CreatorOf(chatID string) (string, bool) {
-	const keyLen = 132
-	if len(chatID) <= keyLen {
-		return "", false
-	}
-	k := chatID[len(chatID)-keyLen:]
-	return k, strings.HasPrefix(k, "0x04")
-}
