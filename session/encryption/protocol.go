@@ -103,13 +103,13 @@ type Installation struct {
 // the first signed prekey.
 func New(cfg Config) (*Protocol, error) {
 	if cfg.Identity == nil {
-		return nil, errors.New("encryption: no identity key")
+		return nil, errors.New("no identity key")
 	}
 	if cfg.InstallationID == "" || len(cfg.InstallationID) > maxInstallationIDLen || cfg.InstallationID == noInstallation {
-		return nil, fmt.Errorf("encryption: unusable installation id %q", cfg.InstallationID)
+		return nil, fmt.Errorf("unusable installation id %q", cfg.InstallationID)
 	}
 	if cfg.KV == nil {
-		return nil, errors.New("encryption: no KV")
+		return nil, errors.New("no KV for the encryption state")
 	}
 	p := &Protocol{
 		ik:           cfg.Identity,
@@ -136,10 +136,10 @@ func New(cfg Config) (*Protocol, error) {
 		return nil, err
 	}
 	if _, err := p.load(nsSelf, p.selfName(), &p.self); err != nil {
-		return nil, fmt.Errorf("encryption: %w", err)
+		return nil, fmt.Errorf("load own prekeys: %w", err)
 	}
 	if err := p.rotateIfDue(); err != nil {
-		return nil, fmt.Errorf("encryption: %w", err)
+		return nil, err
 	}
 	return p, nil
 }

@@ -22,7 +22,7 @@ type Outgoing struct {
 // reads.
 func (p *Protocol) Encrypt(to *ecdsa.PublicKey, payload []byte) (Outgoing, error) {
 	if !usableKey(to) {
-		return Outgoing{}, errors.New("encrypt: no usable recipient key")
+		return Outgoing{}, errors.New("no usable recipient key")
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -60,7 +60,7 @@ func (p *Protocol) Encrypt(to *ecdsa.PublicKey, payload []byte) (Outgoing, error
 		kind = min(kind, k)
 	}
 	if len(direct) == 0 {
-		return Outgoing{}, errors.New("encrypt: no installation could be encrypted for")
+		return Outgoing{}, errors.New("no installation of the recipient could be encrypted for")
 	}
 	if len(ids) > 0 {
 		if err := p.savePeer(peerKey, ps); err != nil {
