@@ -193,6 +193,8 @@ func parseFlags(args []string) (options, error) {
 		return opts, errVersion
 	}
 	if help {
+		// "hush --help" is everything; "hush serve --help" is serve's.
+		opts.command = named
 		return opts, errHelp
 	}
 	opts.set = map[string]bool{}

@@ -137,14 +137,18 @@ func TestHelpAndVersion(t *testing.T) {
 			t.Fatalf("%q: exit %d, stdout %q, stderr %q", args, code, stdout.String(), stderr.String())
 		}
 	}
-	var all bytes.Buffer
-	mainStatus([]string{"help"}, &all, &all)
-	var opts options
-	for _, d := range flagTable(&opts) {
-		if !strings.Contains(all.String(), "--"+d.name+" ") && !strings.Contains(all.String(), "--"+d.name+"\n") {
-			t.Errorf("hush help does not show --%s", d.name)
+	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}} {
+		var all bytes.Buffer
+		mainStatus(args, &all, &all)
+		var opts options
+		for _, d := range flagTable(&opts) {
+			if !strings.Contains(all.String(), "--"+d.name+" ") && !strings.Contains(all.String(), "--"+d.name+"\n") {
+				t.Errorf("hush %s does not show --%s", args[0], d.name)
+			}
 		}
 	}
+	var all bytes.Buffer
+	mainStatus([]string{"help"}, &all, &all)
 	for _, word := range []string{"serve", "whoami", "--version", "hush help"} {
 		if !strings.Contains(all.String(), word) {
 			t.Errorf("hush help does not mention %s", word)
