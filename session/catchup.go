@@ -451,11 +451,16 @@ func (s *syncer) advanceMarks(chats []string, t int64) {
 	s.m.log.Debug("history: synced mark moved", "chats", strings.Join(ids, ","), "to", time.Unix(t, 0).UTC())
 }
 
-// topics are the whisper topics of some chats; the one-to-one topic is
-// always included so that messages from new contacts are found too.
+// topics are the whisper topics of some chats; every one-to-one topic we
+// listen on (PROTOCOL.md §7.11) is always included so that messages from
+// new contacts, on negotiated topics and bundle advertisements are found
+// too.
 func (s *syncer) topics(chats []string) []codec.Topic {
-	seen := map[codec.Topic]bool{codec.TopicFor(codec.DiscoveryTopicName): true}
-	out := []codec.Topic{codec.TopicFor(codec.DiscoveryTopicName)}
+	out := s.m.directTopics()
+	seen := make(map[codec.Topic]bool, len(out))
+	for _, t := range out {
+		seen[t] = true
+	}
 	for _, id := range chats {
 		c, ok, err := s.m.cfg.Store.Chat(id)
 		if err != nil || !ok || c.Kind != store.ChatPublic {

@@ -77,6 +77,7 @@ func (m *Manager) OpenPrivate(keyOrName string) (Chat, error) {
 	if err := m.cfg.Store.SetNew(key, false); err != nil {
 		return Chat{}, fmt.Errorf("open chat: %w", err)
 	}
+	m.watchPeer(key)
 	m.emit(ChatsChanged{Chats: m.Chats()})
 	return m.chat(key)
 }
@@ -177,6 +178,9 @@ func (m *Manager) toChat(c store.Chat, unread int) Chat {
 		}
 	default:
 		out.Kind, out.Name = OneToOne, m.displayName(c.ID)
+		if pub, err := codec.ParsePublicKey(c.ID); err == nil {
+			out.Encryption = lockLabel(m.enc.KindFor(pub))
+		}
 	}
 	return out
 }

@@ -82,6 +82,8 @@ type Store interface {
 
 	// InstallationID is this database's device id, made at first use.
 	InstallationID() (string, error)
+	// Secrets is where the encryption stage keeps its sealed state.
+	Secrets() *store.Secrets
 }
 
 var (

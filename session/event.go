@@ -29,6 +29,10 @@ type Chat struct {
 	Members int  // members, invited ones included
 	Invited bool // we are invited and have not accepted yet
 	Removed bool // we are no longer a member: nothing more arrives
+	// Encryption is what a one-to-one message sent now would use end to
+	// end: "plain" (ECIES to the key only), "DH" or "PFS" (double
+	// ratchet). Empty for public chats. PROTOCOL.md §7.
+	Encryption string
 }
 
 // MessageState is the delivery state of a message as the UI shows it.
@@ -80,6 +84,10 @@ type Message struct {
 	Text        string
 	State       MessageState
 	Mention     bool // someone else's message that names us (our names or key prefix)
+	// Encryption names how a received message was encrypted end to end
+	// ("plain", "DH", "double ratchet", …; PROTOCOL.md §7); empty for
+	// messages read back from the store.
+	Encryption string
 }
 
 // Before reports whether m sorts before o in a chat.
@@ -155,6 +163,14 @@ type SyncProgress struct {
 	Err      string // non-empty when the request failed
 }
 
+// ChatNotice is a line for one chat's pane, not a message: a message from
+// the chat's peer that could not be decrypted, and why.
+type ChatNotice struct {
+	ChatID string
+	Text   string
+	Err    bool
+}
+
 // Notice is a one-line message for the status line (Err true shows it in red).
 type Notice struct {
 	Text string
@@ -174,6 +190,7 @@ type NameChanged struct {
 func (SelfChanged) isEvent()         {}
 func (NameChanged) isEvent()         {}
 func (MessagesAdded) isEvent()       {}
+func (ChatNotice) isEvent()          {}
 func (MessageStateChanged) isEvent() {}
 func (OutboxChanged) isEvent()       {}
 func (ChatsChanged) isEvent()        {}

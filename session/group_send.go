@@ -14,7 +14,9 @@ import (
 
 // directPost builds the post of a payload for one key, one-to-one. Every
 // one-to-one send goes through here, a group's copies included (PROTOCOL.md
-// §8.5), so the encryption stage of the one-to-one path applies to them too.
+// §8.5): the post carries the transit bytes addressed to the key, and the
+// outbox passes it through the encryption stage (sealDirect, stage.go) each
+// time it posts it, which picks the encryption and the topic (§7.11).
 func (m *Manager) directPost(to *ecdsa.PublicKey, payload []byte) (whisper.Post, error) {
 	return whisper.Post{
 		Signer:    m.cfg.Identity,

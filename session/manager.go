@@ -13,6 +13,7 @@ import (
 
 	"hush/codec"
 	"hush/codec/alias"
+	"hush/session/encryption"
 	"hush/store"
 	"hush/whisper"
 	"hush/whisper/droplog"
@@ -65,10 +66,11 @@ type Manager struct {
 	groupMu sync.Mutex
 
 	mu         sync.Mutex
-	subs       map[string]string // whisper subscription id → public chat id
-	chatSubs   map[string]string // public chat id → whisper subscription id
-	discovery  string            // subscription id of the one-to-one topic
-	clocks     map[string]int64  // chat id → last Lamport clock
+	subs       map[string]string    // whisper subscription id → public chat id
+	chatSubs   map[string]string    // public chat id → whisper subscription id
+	direct     map[string]directSub // whisper subscription id → one-to-one topic (listen.go)
+	watched    map[string]string    // "code:"/"neg:" + key → subscription id
+	clocks     map[string]int64     // chat id → last Lamport clock
 	contacts   map[string]store.Contact
 	aliases    map[string]string // key → three-word name (names.go)
 	ownName    string            // our display name, "" for none (contactupdate.go)
@@ -78,6 +80,12 @@ type Manager struct {
 	outbox     *outbox
 	sync       *syncer
 	historyKey []byte
+
+	// The encryption stage (stage.go): the layer itself, the KV it keeps
+	// its state in, and the session's bookkeeping around it.
+	enc     *encryption.Protocol
+	secrets *secretKV
+	stage   stageState
 }
 
 // New builds a Manager. Call Start to subscribe and begin receiving.
@@ -113,6 +121,9 @@ func New(cfg Config) (*Manager, error) {
 		aliases:    make(map[string]string),
 		nameWake:   make(chan struct{}, 1),
 		symKeys:    make(map[string][]byte),
+		direct:     make(map[string]directSub),
+		watched:    make(map[string]string),
+		stage:      newStageState(),
 		historyKey: codec.SymKeyFromPassword(cfg.MailserverPassword),
 		drops:      droplog.New(cfg.Logger.With("what", "received"), 0),
 	}
@@ -124,6 +135,17 @@ func New(cfg Config) (*Manager, error) {
 		return nil, fmt.Errorf("session: %w", err)
 	}
 	m.self.Installation = inst
+	m.secrets = newSecretKV(cfg.Store.Secrets())
+	m.enc, err = encryption.New(encryption.Config{
+		Identity:       cfg.Identity,
+		InstallationID: inst,
+		KV:             m.secrets,
+		Log:            cfg.Logger.With("part", "encryption"),
+		Now:            cfg.Now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("session: %w", err)
+	}
 	m.sync = newSyncer(m)
 	m.outbox = newOutbox(m)
 	return m, nil
@@ -154,29 +176,29 @@ func (m *Manager) Start() error {
 	}
 	m.mu.Unlock()
 
-	id, err := m.cfg.Node.SubscribeAsym(codec.TopicFor(codec.DiscoveryTopicName), m.cfg.Identity)
-	if err != nil {
-		return fmt.Errorf("session: subscribe to one-to-one topic: %w", err)
+	if err := m.subscribeOwn(); err != nil {
+		return err
 	}
-	m.mu.Lock()
-	m.discovery = id
-	m.mu.Unlock()
 	for _, c := range chats {
-		if c.Kind == store.ChatPublic {
+		switch {
+		case c.Kind == store.ChatPublic:
 			if err := m.subscribePublic(c.ID); err != nil {
 				return err
 			}
+		case c.Joined:
+			m.watchPeer(c.ID)
 		}
 	}
 	if n := m.cfg.Node.Enode(); n != nil {
 		m.self.Enode = n.URLv4()
 	}
 
-	m.wg.Add(4)
+	m.wg.Add(5)
 	go m.receiveLoop()
 	go m.postLoop()
 	go m.peerLoop()
 	go m.nameLoop()
+	go m.advertiseLoop()
 	m.sync.start()
 	m.emit(ChatsChanged{Chats: m.Chats()})
 	return nil
@@ -246,6 +268,7 @@ func (m *Manager) peerLoop() {
 		case n := <-m.cfg.Node.PeerChanges():
 			m.emit(PeersChanged{Count: n})
 			m.outbox.poke()
+			m.pokeAdvertise()
 			m.sync.peersChanged()
 			m.pokeNames()
 		}

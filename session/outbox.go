@@ -266,6 +266,13 @@ func (o *outbox) postDue() {
 		round := len(e.hashes)
 		var err error
 		for _, p := range e.posts {
+			if p.PublicKey != nil {
+				// One-to-one: encrypted now, not when queued
+				// (sealDirect), so each try takes a fresh key.
+				if p, _, err = o.m.sealDirect(p); err != nil {
+					break
+				}
+			}
 			var hash [32]byte
 			if hash, err = o.m.cfg.Node.Post(p); err != nil {
 				break

@@ -36,6 +36,7 @@ type fakeNode struct {
 	failPosts int   // fail this many more posts
 	postErr   error // the error they fail with
 	posts     []fakePost
+	ads       int // bundle advertisements posted
 	subs      int
 }
 
@@ -98,7 +99,13 @@ func (f *fakeNode) Post(p whisper.Post) ([32]byte, error) {
 		f.failPosts--
 		return [32]byte{}, f.postErr
 	}
-	hash := sha256.Sum256(fmt.Appendf(nil, "envelope %d %x", len(f.posts), p.Payload))
+	hash := sha256.Sum256(fmt.Appendf(nil, "envelope %d %d %x", len(f.posts), f.ads, p.Payload))
+	if p.Signer != nil && p.Topic == codec.TopicFor(codec.ContactCodeTopicName(&p.Signer.PublicKey)) {
+		// Bundle advertisements are counted apart: the outbox tests
+		// count chat lines.
+		f.ads++
+		return hash, nil
+	}
 	f.posts = append(f.posts, fakePost{post: p, hash: hash})
 	return hash, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"hush/codec"
+	"hush/session/encryption"
 	"hush/store"
 	"hush/whisper"
 )
@@ -86,6 +87,7 @@ func (m *Manager) receiveLoop() {
 type accepted struct {
 	msg     store.Message
 	history bool
+	kind    encryption.Kind // how it was encrypted end to end
 }
 
 // storeFailure marks an error of the store, not of the message: the message
@@ -105,7 +107,23 @@ func (m *Manager) ingest(batch []whisper.Received) tally {
 		t            tally
 		failed       int
 	)
+	// The stage's state changes of the whole batch are written in one
+	// transaction, after the messages they opened are stored (secretkv.go).
+	defer func() {
+		if err := m.secrets.flush(); err != nil {
+			m.log.Error("store encryption state", "err", err)
+			m.notice("could not store encryption state: "+err.Error(), true)
+		}
+	}()
+	inBatch := make(map[[32]byte]bool, len(batch))
 	for _, r := range batch {
+		// The same envelope from gossip and from a mailserver in one
+		// batch: the store cannot tell yet, and a second decrypt would
+		// look like a replay.
+		if inBatch[r.EnvelopeHash] {
+			continue
+		}
+		inBatch[r.EnvelopeHash] = true
 		a, changed, err := m.check(r)
 		chatsChanged = chatsChanged || changed
 		if err != nil {
@@ -190,9 +208,13 @@ func (m *Manager) ingest(batch []whisper.Received) tally {
 		}
 		ev.History = ev.History || candidates[i].history
 		msg := m.toMessage(sm)
+		msg.Encryption = candidates[i].kind.String()
 		ev.Messages = append(ev.Messages, msg)
 		if msg.Mention && !sm.Read && !slices.Contains(mentioned, sm.ChatID) {
 			mentioned = append(mentioned, sm.ChatID)
+		}
+		if !sm.Outgoing {
+			m.noteKind(sm.ChatID, candidates[i].kind)
 		}
 	}
 	if err := m.cfg.Store.SetMentioned(mentioned); err != nil {
@@ -229,14 +251,15 @@ func (m *Manager) advanceClock(chatID string, clock int64, now time.Time) {
 }
 
 var (
-	errUnsigned     = errors.New("unsigned envelope")
-	errUnknownSub   = errors.New("no chat for this subscription")
-	errWrongType    = errors.New("message type does not fit the topic")
-	errWrongChat    = errors.New("message names another chat")
-	errNotOurRecord = errors.New("record ignored")
-	errIgnoredKey   = errors.New("sender is ignored")
-	errLeftChat     = errors.New("one-to-one chat was left")
-	errStrangerCap  = errors.New("too many new private chats this minute")
+	errUnsigned      = errors.New("unsigned envelope")
+	errUnknownSub    = errors.New("no chat for this subscription")
+	errWrongType     = errors.New("message type does not fit the topic")
+	errWrongChat     = errors.New("message names another chat")
+	errNotOurRecord  = errors.New("record ignored")
+	errIgnoredKey    = errors.New("sender is ignored")
+	errLeftChat      = errors.New("one-to-one chat was left")
+	errStrangerCap   = errors.New("too many new private chats this minute")
+	errPayloadOnCode = errors.New("message on a contact-code topic")
 )
 
 // payloadSlack is what a payload may carry beyond its message's own fields
@@ -247,7 +270,7 @@ const payloadSlack = 2048
 // check runs every rule a received message must pass. It returns the
 // message to store (nil for records that are handled here or ignored),
 // whether the chat list changed, and why a message was dropped.
-func (m *Manager) check(r whisper.Received) (*accepted, bool, error) {
+func (m *Manager) check(r whisper.Received) (a *accepted, changed bool, err error) {
 	if r.Signer == nil {
 		return nil, false, errUnsigned
 	}
@@ -260,7 +283,7 @@ func (m *Manager) check(r whisper.Received) (*accepted, bool, error) {
 	}
 	m.mu.Lock()
 	publicChat, isPublic := m.subs[r.Subscription]
-	isPrivate := r.Subscription == m.discovery
+	direct, isPrivate := m.direct[r.Subscription]
 	m.mu.Unlock()
 	if !isPublic && !isPrivate {
 		return nil, false, errUnknownSub
@@ -270,6 +293,25 @@ func (m *Manager) check(r whisper.Received) (*accepted, bool, error) {
 		return nil, false, errIgnoredKey
 	}
 
+	// The encryption stage: one call whatever the kind (PROTOCOL.md §7).
+	in, err := m.open(r)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(in.Payload) == 0 {
+		return nil, false, nil // a bundle advertisement: the stage kept the bundle
+	}
+	if isPrivate && direct.role == roleContactCode {
+		return nil, false, errPayloadOnCode
+	}
+	// From here on the envelope's payload is what the stage opened, and
+	// what was accepted records how it came.
+	r.Payload = in.Payload
+	defer func() {
+		if a != nil {
+			a.kind = in.Kind
+		}
+	}()
 	rec, err := codec.Decode(r.Payload)
 	if err != nil {
 		return nil, false, fmt.Errorf("decode: %w", err)
@@ -428,6 +470,7 @@ func (m *Manager) ensurePrivateChat(key string, own bool, now time.Time) (bool, 
 	if err := m.cfg.Store.SetNew(key, true); err != nil {
 		return false, storeFailure{fmt.Errorf("create chat: %w", err)}
 	}
+	m.watchPeer(key)
 	return true, nil
 }
 

@@ -38,6 +38,7 @@ func (u *UI) commandTable() []command {
 		{"ignore", "[0x04…|name]", "hide and drop everything a key sends (kept across restarts); alone, list who is ignored", u.cmdIgnore},
 		{"unignore", "0x04…|name", "stop ignoring a key", u.cmdUnignore},
 		{"whoami", "", "show your public key (full width, to copy), enode and installation id", u.cmdWhoami},
+		{"info", "", "show how this chat is encrypted, the peer's known devices and the topic in use", u.cmdInfo},
 		{"history", "[duration]", "ask the mailserver for this chat's history (default 24h; e.g. 90m, 3d)", u.cmdHistory},
 		{"search", "[text]", "search this chat's stored messages; alone, show the last results again", u.cmdSearch},
 		{"resend", "", "send your last failed or pending message in this chat again", u.cmdResend},
@@ -242,6 +243,35 @@ func (u *UI) cmdName(args string) error {
 		return nil
 	}
 	return u.session.SetDisplayName(args)
+}
+
+func (u *UI) cmdInfo(args string) error {
+	if args != "" {
+		return errUsage
+	}
+	if u.current == "" {
+		return errNoChat
+	}
+	info, err := u.session.Info(u.current)
+	if err != nil {
+		return err
+	}
+	if info.Kind == session.Public {
+		u.pane.addLocal(kindSystem, "public chat, readable by anyone who knows its name; topic "+info.Topic)
+		return nil
+	}
+	line := "encryption: " + info.Encryption + " (" + info.EncryptionDetail + ")"
+	if info.LastReceived != "" {
+		line += "; last received: " + info.LastReceived
+	}
+	u.pane.addLocal(kindSystem, line)
+	u.pane.addLocal(kindSystem, "devices known: "+strconv.Itoa(len(info.Installations)))
+	for _, in := range info.Installations {
+		u.pane.addLocal(kindSystem, fmt.Sprintf("  %s protocol v%d, seen %s", in.ID, in.ProtocolVersion,
+			in.SeenAt.Local().Format("Mon 02 Jan 15:04")))
+	}
+	u.pane.addLocal(kindSystem, "topic: "+info.Topic)
+	return nil
 }
 
 func (u *UI) cmdHistory(args string) error {

@@ -28,6 +28,7 @@ type fakeSession struct {
 	groups   map[string][]session.GroupMember // members per group (fake_group_test.go)
 	aliases  map[string]string                // three-word name → key, for OpenPrivate
 	nameOf   map[string]string                // key → name shown without a nickname
+	infos    map[string]session.ChatInfo      // what Info returns per chat (encryption_test.go)
 	// panicOnJoin makes JoinPublic panic for this name: the test-only way to
 	// crash the UI loop.
 	panicOnJoin string
@@ -343,4 +344,24 @@ func testMessage(chatID string, n int, sender, text string) session.Message {
 		Text:        text,
 		State:       session.Received,
 	}
+}
+
+// Info describes a chat: public chats by topic, one-to-one chats from the
+// fake's infos map (what the test set), else as plain.
+func (f *fakeSession) Info(chatID string) (session.ChatInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record("Info %s", chatID)
+	i := f.chatIndex(chatID)
+	if i < 0 {
+		return session.ChatInfo{}, errors.New("info: open a chat first")
+	}
+	if info, ok := f.infos[chatID]; ok {
+		return info, nil
+	}
+	c := f.chats[i]
+	if c.Kind == session.Public {
+		return session.ChatInfo{ChatID: chatID, Kind: session.Public, Topic: "#" + chatID + " 0x00000000"}, nil
+	}
+	return session.ChatInfo{ChatID: chatID, Kind: session.OneToOne, Encryption: "plain", EncryptionDetail: "plain"}, nil
 }

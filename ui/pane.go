@@ -33,6 +33,7 @@ const (
 	kindMessage itemKind = iota
 	kindSystem           // local information line (help, search results)
 	kindRaw              // local line drawn across the full width, for copying
+	kindAlert            // local line like kindSystem, in red: something went wrong in this chat
 )
 
 // paneItem is one message or local line in the pane, with its wrapped layout

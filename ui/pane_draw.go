@@ -87,7 +87,7 @@ func (p *messagePane) linesOf(it *paneItem) []lineRange {
 	c := columnsFor(p.width)
 	w := c.text
 	switch it.kind {
-	case kindSystem:
+	case kindSystem, kindAlert:
 		w = max(p.width-c.time, 1)
 	case kindRaw:
 		w = max(p.width, 1)
@@ -345,7 +345,7 @@ func (p *messagePane) drawTextLine(screen tcell.Screen, it *paneItem, showTime b
 	case kindRaw:
 		p.drawSegments(screen, it, lr, x, y, w)
 		return
-	case kindSystem:
+	case kindSystem, kindAlert:
 		p.drawSegments(screen, it, lr, x+c.time, y, w-c.time)
 		return
 	}
@@ -372,6 +372,8 @@ func (p *messagePane) drawSegments(screen tcell.Screen, it *paneItem, lr lineRan
 	switch {
 	case it.kind == kindSystem:
 		textStyle = styleDim()
+	case it.kind == kindAlert:
+		textStyle = styleError()
 	case it.msg.Mention:
 		textStyle = styleMention()
 	}

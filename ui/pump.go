@@ -165,6 +165,18 @@ func (u *UI) applyEvents(batch []session.Event) {
 			u.showNotice(sanitizeText(firstLine(ev.Text), false), ev.Err)
 		case session.GroupChanged:
 			u.showGroupChange(ev)
+		case session.ChatNotice:
+			// In the chat when it is on screen; elsewhere on the status
+			// line, so it is seen either way.
+			if ev.ChatID == u.current {
+				kind := kindSystem
+				if ev.Err {
+					kind = kindAlert
+				}
+				u.pane.addLocal(kind, firstLine(ev.Text))
+			} else {
+				u.showNotice(sanitizeText(firstLine(ev.Text), false), ev.Err)
+			}
 		default:
 			u.log.Debug("ignoring unknown session event", "type", fmt.Sprintf("%T", ev))
 		}

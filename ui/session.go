@@ -38,4 +38,5 @@ type Session interface {
 	RenameGroup(chatID, name string) error
 	AddAdmin(chatID, member string) error
 	GroupMembers(chatID string) ([]session.GroupMember, error)
+	Info(chatID string) (session.ChatInfo, error) // end-to-end encryption, installations and topic of a chat
 }

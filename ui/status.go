@@ -33,6 +33,9 @@ func (s *statusLine) parts() []statusPart {
 	var parts []statusPart
 	if i := u.currentIndex(); i >= 0 {
 		parts = append(parts, statusPart{chatLabel(u.chats[i]), tcell.StyleDefault.Bold(true)})
+		if e := u.chats[i].Encryption; e != "" {
+			parts = append(parts, statusPart{lockMark(e), lockStyle(e)})
+		}
 	}
 	if me := selfLabel(u.self); me != "" {
 		parts = append(parts, statusPart{me, tcell.StyleDefault})
@@ -136,4 +139,19 @@ func selfLabel(self session.Identity) string {
 		return sanitizeText(self.Name, false)
 	}
 	return sanitizeText(self.ShortName, false)
+}
+
+// lockMark is the end-to-end encryption indicator of a one-to-one chat:
+// "PFS" (double ratchet), "DH" or "plain" (only the transport's ECIES to
+// the peer's key).
+func lockMark(enc string) string { return "lock: " + sanitizeText(enc, false) }
+
+func lockStyle(enc string) tcell.Style {
+	switch enc {
+	case "PFS":
+		return tcell.StyleDefault.Foreground(tcell.ColorGreen)
+	case "DH":
+		return tcell.StyleDefault.Foreground(tcell.ColorYellow)
+	}
+	return styleDim()
 }
