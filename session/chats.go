@@ -71,13 +71,17 @@ func (m *Manager) OpenPrivate(keyOrName string) (Chat, error) {
 	if key == m.self.PublicKey {
 		return Chat{}, errors.New("that is your own key")
 	}
+	prev, existed, err := m.cfg.Store.Chat(key)
+	if err != nil {
+		return Chat{}, fmt.Errorf("open chat: %w", err)
+	}
 	if _, err := m.cfg.Store.JoinChat(key, store.ChatOneToOne); err != nil {
 		return Chat{}, fmt.Errorf("open chat: %w", err)
 	}
 	if err := m.cfg.Store.SetNew(key, false); err != nil {
 		return Chat{}, fmt.Errorf("open chat: %w", err)
 	}
-	m.watchPeer(key)
+	m.watchPeer(key, !existed || !prev.Joined)
 	m.emit(ChatsChanged{Chats: m.Chats()})
 	return m.chat(key)
 }

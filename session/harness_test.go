@@ -11,6 +11,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/p2p/enode"
 
+	"hush/codec"
 	"hush/store"
 	"hush/whisper"
 )
@@ -124,7 +125,7 @@ func (c *client) restart(opts clientOptions) {
 	c.start(opts)
 }
 
-func (c *client) key() string { return c.mgr.Self().PublicKey }
+func (c *client) key() string { return codec.PublicKeyHex(&c.id.PublicKey) }
 
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(t *testing.T, what string, cond func() bool) {

@@ -57,7 +57,14 @@ func (m *Manager) subscribeOwn() error {
 // watchPeer listens for what a one-to-one peer publishes: its bundle on its
 // contact-code topic and, once we share a secret with it, our negotiated
 // topic. Errors are logged: the chat still works over the discovery topics.
-func (m *Manager) watchPeer(key string) {
+// For a chat that is new (fresh), the peer's last advertisement is asked
+// from the mailserver and ours goes out again soon, so that both sides
+// learn each other's bundle without waiting hours for the next one.
+func (m *Manager) watchPeer(key string, fresh bool) {
+	if fresh {
+		m.sync.requestRecent([]string{key}, historyOnJoin)
+		m.advertiseForNewChat()
+	}
 	pub, err := codec.ParsePublicKey(key)
 	if err != nil {
 		return

@@ -185,8 +185,8 @@ func (m *Manager) Start() error {
 			if err := m.subscribePublic(c.ID); err != nil {
 				return err
 			}
-		case c.Joined:
-			m.watchPeer(c.ID)
+		case c.Joined && c.Kind == store.ChatOneToOne:
+			m.watchPeer(c.ID, false)
 		}
 	}
 	if n := m.cfg.Node.Enode(); n != nil {

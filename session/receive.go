@@ -298,6 +298,12 @@ func (m *Manager) check(r whisper.Received) (a *accepted, changed bool, err erro
 	if err != nil {
 		return nil, false, err
 	}
+	if isPrivate && in.Kind != encryption.Plain {
+		// A peer whose bundle we now hold (from this message or its
+		// advertisement) sends on the topic we share once it has heard
+		// from us: listen there from now on.
+		m.watchNegotiated(r.Signer)
+	}
 	if len(in.Payload) == 0 {
 		return nil, false, nil // a bundle advertisement: the stage kept the bundle
 	}
@@ -470,7 +476,7 @@ func (m *Manager) ensurePrivateChat(key string, own bool, now time.Time) (bool, 
 	if err := m.cfg.Store.SetNew(key, true); err != nil {
 		return false, storeFailure{fmt.Errorf("create chat: %w", err)}
 	}
-	m.watchPeer(key)
+	m.watchPeer(key, true)
 	return true, nil
 }
 

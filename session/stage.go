@@ -28,6 +28,9 @@ const (
 	// failLineEvery bounds the "could not be decrypted" lines: one per peer
 	// and reason in this time; the drop log counts the rest.
 	failLineEvery = time.Minute
+	// advertiseAgain is the least time between two advertisements asked
+	// for by new chats.
+	advertiseAgain = time.Minute
 )
 
 // errOwnEcho marks a ProtocolMessage of ours that came back (our post on a
@@ -41,6 +44,7 @@ type stageState struct {
 	answered    map[string]time.Time // peer key → last bundle answer
 	failLines   map[string]time.Time // peer key + reason → last line shown
 	advertised  time.Time            // last bundle on our contact-code topic
+	adWanted    bool                 // a new chat: advertise again soon
 	lastKind    map[string]encryption.Kind
 	advertising chan struct{} // pokes advertiseLoop (capacity 1)
 }
@@ -62,11 +66,6 @@ func (m *Manager) open(r whisper.Received) (encryption.Incoming, error) {
 	in, err := m.enc.Decrypt(r.Signer, r.Payload)
 	if err != nil {
 		return in, m.decryptFailed(r, err)
-	}
-	if in.Kind != encryption.Plain && in.Kind != encryption.PublicMessage {
-		// A peer that reads ProtocolMessages may have moved to the topic
-		// we share with it: listen there too.
-		m.watchNegotiated(r.Signer)
 	}
 	return in, nil
 }
@@ -253,7 +252,8 @@ func (m *Manager) advertiseLoop() {
 	defer tick.Stop()
 	for {
 		m.stage.mu.Lock()
-		due := m.stage.advertised.IsZero() || m.now().Sub(m.stage.advertised) >= advertiseEvery
+		since := m.now().Sub(m.stage.advertised)
+		due := m.stage.advertised.IsZero() || since >= advertiseEvery || (m.stage.adWanted && since >= advertiseAgain)
 		m.stage.mu.Unlock()
 		if due && m.cfg.Node.PeerCount() > 0 {
 			m.advertise()
@@ -284,9 +284,20 @@ func (m *Manager) advertise() {
 		return
 	}
 	m.stage.mu.Lock()
-	m.stage.advertised = m.now()
+	m.stage.advertised, m.stage.adWanted = m.now(), false
 	m.stage.mu.Unlock()
 	m.log.Info("advertised our bundle on our contact-code topic")
+}
+
+// advertiseForNewChat asks for our bundle on our contact-code topic soon: a
+// peer in a new one-to-one chat starts listening there only now, and our
+// last advertisement went by before it did. With its bundle and ours
+// exchanged, the chat moves from plain transit to the double ratchet.
+func (m *Manager) advertiseForNewChat() {
+	m.stage.mu.Lock()
+	m.stage.adWanted = true
+	m.stage.mu.Unlock()
+	m.pokeAdvertise()
 }
 
 // pokeAdvertise wakes advertiseLoop (the peer count changed).
