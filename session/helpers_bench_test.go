@@ -42,6 +42,7 @@ type benchClientOptions struct {
 	mailservers []Mailserver
 	minPoW      float64 // 0 means whisper.DefaultMinPoW
 	openWorkers int     // the node's history open workers; 0 means one per core
+	dbPath      string  // the client's database; "" means a new one in a temp dir
 	// onEvent sees every event the session emits, with the time it was read.
 	onEvent func(ev Event, at time.Time)
 }
@@ -52,7 +53,11 @@ func newBenchClient(tb testing.TB, opts benchClientOptions) *benchClient {
 	if id == nil {
 		id = benchKey(tb)
 	}
-	st, err := store.Open(filepath.Join(tb.TempDir(), "hush.db"), nil)
+	path := opts.dbPath
+	if path == "" {
+		path = filepath.Join(tb.TempDir(), "hush.db")
+	}
+	st, err := store.Open(path, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
