@@ -133,18 +133,14 @@ func (m *Manager) sendNameIfDue() time.Duration {
 
 // sendContactUpdate posts a contact record to one contact. Contact records
 // travel like one-to-one messages (PROTOCOL.md §9.2), so this goes through
-// the one-to-one post (directPost) as Send does; it is the one place
-// contact records leave.
+// the one-to-one post and the encryption stage (sendDirect) as Send does;
+// it is the one place contact records leave.
 func (m *Manager) sendContactUpdate(key string, payload []byte) error {
 	pub, err := codec.ParsePublicKey(key)
 	if err != nil {
 		return fmt.Errorf("contact update to %s: %w", codec.ShortKey(key), err)
 	}
-	post, err := m.directPost(pub, payload)
-	if err != nil {
-		return fmt.Errorf("contact update to %s: %w", codec.ShortKey(key), err)
-	}
-	if _, err := m.cfg.Node.Post(post); err != nil {
+	if _, _, err := m.sendDirect(pub, payload); err != nil {
 		return fmt.Errorf("contact update to %s: %w", codec.ShortKey(key), err)
 	}
 	return nil
