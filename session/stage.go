@@ -29,8 +29,8 @@ const (
 	// and reason in this time; the drop log counts the rest.
 	failLineEvery = time.Minute
 	// advertiseAgain is the least time between two advertisements asked
-	// for by new chats.
-	advertiseAgain = time.Minute
+	// for by new chats: a burst of new chats costs one.
+	advertiseAgain = 10 * time.Second
 )
 
 // errOwnEcho marks a ProtocolMessage of ours that came back (our post on a
@@ -44,7 +44,8 @@ type stageState struct {
 	answered    map[string]time.Time // peer key → last bundle answer
 	failLines   map[string]time.Time // peer key + reason → last line shown
 	advertised  time.Time            // last bundle on our contact-code topic
-	adWanted    bool                 // a new chat: advertise again soon
+	adWanted    bool                 // a new chat: advertise again now
+	adForChat   time.Time            // last advertisement made for a new chat
 	lastKind    map[string]encryption.Kind
 	advertising chan struct{} // pokes advertiseLoop (capacity 1)
 }
@@ -80,6 +81,9 @@ func (m *Manager) decryptFailed(r whisper.Received, err error) error {
 	if peer == m.self.PublicKey {
 		return fmt.Errorf("%w: %w", errOwnEcho, err)
 	}
+	// The bundles of a message that failed are kept all the same: listen
+	// where the peer may write next.
+	m.watchNegotiated(r.Signer)
 	why := decryptReason(err)
 	if errors.Is(err, encryption.ErrNotForThisDevice) {
 		if m.answerBundle(r.Signer) {
@@ -196,6 +200,8 @@ func (m *Manager) sealDirect(p whisper.Post) (whisper.Post, encryption.Kind, err
 	}
 	post := whisper.Post{Signer: p.Signer, Payload: out.Wire, TTL: p.TTL, PoW: p.PoW}
 	if m.enc.Agreed(to) {
+		// Answers come on the topic we send on.
+		m.watchNegotiated(to)
 		name := codec.NegotiatedTopicName(m.enc.SharedSecret(to))
 		post.Topic, post.SymKey = codec.TopicFor(name), m.chatKey(name)
 	} else {
@@ -248,45 +254,60 @@ func (m *Manager) sendTopicName(to *ecdsa.PublicKey) string {
 func (m *Manager) advertiseLoop() {
 	defer m.wg.Done()
 	defer m.catchPanic()
-	tick := time.NewTicker(time.Minute)
-	defer tick.Stop()
+	timer := time.NewTimer(time.Minute)
+	defer timer.Stop()
 	for {
+		wait := time.Minute
 		m.stage.mu.Lock()
-		since := m.now().Sub(m.stage.advertised)
-		due := m.stage.advertised.IsZero() || since >= advertiseEvery || (m.stage.adWanted && since >= advertiseAgain)
-		m.stage.mu.Unlock()
-		if due && m.cfg.Node.PeerCount() > 0 {
-			m.advertise()
+		now := m.now()
+		due := m.stage.advertised.IsZero() || now.Sub(m.stage.advertised) >= advertiseEvery
+		forChat := false
+		if m.stage.adWanted {
+			// New chats advertise at once, and a burst of them once.
+			if next := m.stage.adForChat.Add(advertiseAgain); !now.Before(next) {
+				due, forChat = true, true
+			} else {
+				wait = min(wait, next.Sub(now))
+			}
 		}
+		m.stage.mu.Unlock()
+		if due && m.cfg.Node.PeerCount() > 0 && m.advertise() && forChat {
+			m.stage.mu.Lock()
+			m.stage.adForChat = now
+			m.stage.mu.Unlock()
+		}
+		timer.Reset(wait)
 		select {
 		case <-m.quit:
 			return
-		case <-tick.C:
+		case <-timer.C:
 		case <-m.stage.advertising:
 		}
 	}
 }
 
-// advertise posts our bundle on our own contact-code topic (symmetric).
-func (m *Manager) advertise() {
+// advertise posts our bundle on our own contact-code topic (symmetric) and
+// reports whether it did.
+func (m *Manager) advertise() bool {
 	wire, err := m.enc.BundleMessage()
 	if err == nil {
 		err = m.secrets.flush()
 	}
 	if err != nil {
 		m.log.Error("bundle advertisement", "err", err)
-		return
+		return false
 	}
 	name := codec.ContactCodeTopicName(&m.cfg.Identity.PublicKey)
 	post := whisper.Post{Signer: m.cfg.Identity, Payload: wire, Topic: codec.TopicFor(name), SymKey: m.chatKey(name)}
 	if _, err := m.cfg.Node.Post(post); err != nil {
 		m.log.Warn("bundle advertisement not posted", "err", err)
-		return
+		return false
 	}
 	m.stage.mu.Lock()
 	m.stage.advertised, m.stage.adWanted = m.now(), false
 	m.stage.mu.Unlock()
 	m.log.Info("advertised our bundle on our contact-code topic")
+	return true
 }
 
 // advertiseForNewChat asks for our bundle on our contact-code topic soon: a
