@@ -79,6 +79,8 @@ type Store interface {
 	SaveGroup(g store.Group, updates []store.GroupUpdate) error
 	Group(chatID string) (store.Group, bool, error)
 	GroupUpdates(chatID string) ([]store.GroupUpdate, error)
+	SetGroupSent(chatID string, clock int64) error
+	UnsentGroups() ([]string, error)
 
 	// InstallationID is this database's device id, made at first use.
 	InstallationID() (string, error)

@@ -74,7 +74,7 @@ func (m *Manager) receiveMembership(r whisper.Received, signer string, g *codec.
 			}
 			c.Joined, exists = true, true
 		}
-		if err := m.saveGroupLog(&after, fresh(old, merged)); err != nil {
+		if err := m.saveGroupLog(&after, fresh(old, merged), 0); err != nil {
 			return nil, false, storeFailure{err}
 		}
 		m.advanceClock(chatID, after.Clock(), now)

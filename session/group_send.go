@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/ethereum/go-ethereum/crypto"
 
@@ -124,27 +125,74 @@ func (m *Manager) changeGroup(chatID string, build func(*group.State) ([]codec.G
 			return fmt.Errorf("refused: %s", r.Reason)
 		}
 	}
-	if err := m.saveGroupLog(&after, []group.Update{u}); err != nil {
+	if err := m.saveGroupLog(&after, []group.Update{u}, clock); err != nil {
 		return err
 	}
-	payload, err := codec.EncodeMembership(codec.Membership{ChatID: chatID, Updates: wireUpdates(merged)}, nil)
+	e, err := m.groupAnnouncement(chatID, merged, memberKeys(&before, &after), clock)
 	if err != nil {
 		return err
 	}
-	recipients := memberKeys(&before, &after)
-	if !after.IsMember(m.self.PublicKey) {
-		recipients = append(recipients, m.self.PublicKey) // our other devices
-	}
-	posts, err := m.postsTo(recipients, payload)
-	if err != nil {
-		return err
-	}
-	m.outbox.add(&outEntry{id: crypto.Keccak256Hash(payload), chatID: chatID, posts: posts, state: Pending, quiet: true})
+	m.outbox.add(e)
 	m.emit(ChatsChanged{Chats: m.Chats()})
 	if lines := groupLines(&before, &after, m.self.PublicKey, m.self.PublicKey, m.displayName); len(lines) > 0 {
 		m.emit(GroupChanged{ChatID: chatID, Name: codec.CleanName(after.Name), Lines: lines})
 	}
 	return nil
+}
+
+// groupAnnouncement is the outbox entry that sends a group's whole log
+// (no message) to keys, and to ourselves (our other devices). clock is our
+// change's: once a peer takes the post, the store marks the group sent up
+// to it.
+func (m *Manager) groupAnnouncement(chatID string, log []group.Update, keys []string, clock int64) (*outEntry, error) {
+	payload, err := codec.EncodeMembership(codec.Membership{ChatID: chatID, Updates: wireUpdates(log)}, nil)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(keys, m.self.PublicKey) {
+		keys = append(keys, m.self.PublicKey)
+	}
+	posts, err := m.postsTo(keys, payload)
+	if err != nil {
+		return nil, err
+	}
+	return &outEntry{id: crypto.Keccak256Hash(payload), chatID: chatID, posts: posts, state: Pending, quiet: true, groupClock: clock}, nil
+}
+
+// unsentAnnouncements rebuilds, at start, the sending of membership changes
+// of ours that no peer took before the last session ended: to the members,
+// and to whoever was removed since the last change that went out.
+func (m *Manager) unsentAnnouncements() []*outEntry {
+	ids, err := m.cfg.Store.UnsentGroups()
+	if err != nil {
+		m.log.Error("outbox: read unsent group changes", "err", err)
+		m.notice("could not read unsent group changes: "+err.Error(), true)
+		return nil
+	}
+	var out []*outEntry
+	for _, id := range ids {
+		g, _, err := m.cfg.Store.Group(id)
+		if err != nil {
+			m.log.Error("outbox: read group", "chat", id, "err", err)
+			continue
+		}
+		st, log, err := m.groupState(id)
+		if err != nil {
+			m.log.Error("outbox: read group log", "chat", id, "err", err)
+			continue
+		}
+		keys := append(memberKeys(&st), st.RemovedSince(g.SentClock)...)
+		e, err := m.groupAnnouncement(id, log, keys, g.ChangeClock)
+		if err != nil {
+			m.log.Error("outbox: unsendable group change", "chat", id, "err", err)
+			continue
+		}
+		out = append(out, e)
+	}
+	if len(out) > 0 {
+		m.log.Info("outbox: queued unsent group changes again", "groups", len(out))
+	}
+	return out
 }
 
 // memberKeys is every member of either state, each once.

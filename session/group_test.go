@@ -456,3 +456,22 @@ func TestGroupLineOfRemovedMemberFromHistory(t *testing.T) {
 	b.restart(opts)
 	waitFor(t, "B has C's line from history", func() bool { return slices.Equal(b.texts(id), []string{"before my removal"}) })
 }
+
+// TestGroupChangeSurvivesRestart: A creates a group while no peer is
+// connected and quits; started again with a peer, A sends the creation and
+// B gets the invitation. Once a peer took it, nothing is left unsent.
+func TestGroupChangeSurvivesRestart(t *testing.T) {
+	relay := newClient(t, clientOptions{})
+	b := newClient(t, clientOptions{peers: []*enode.Node{relay.node.Enode()}})
+	a := newClient(t, clientOptions{})
+	chat, err := a.mgr.CreateGroup("offline", []string{b.key()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids, err := a.store.UnsentGroups(); err != nil || !slices.Equal(ids, []string{chat.ID}) {
+		t.Fatalf("unsent before any peer: %v %v", ids, err)
+	}
+	a.restart(clientOptions{peers: []*enode.Node{relay.node.Enode()}})
+	waitFor(t, "B invited", func() bool { ch, ok := b.groupChat(chat.ID); return ok && ch.Invited })
+	waitFor(t, "nothing unsent", func() bool { ids, err := a.store.UnsentGroups(); return err == nil && len(ids) == 0 })
+}

@@ -43,7 +43,7 @@ func (m *Manager) groupLog(chatID string) ([]group.Update, error) {
 
 // saveGroupLog stores new updates of a group's log together with the group
 // the fold of the whole log gave.
-func (m *Manager) saveGroupLog(st *group.State, fresh []group.Update) error {
+func (m *Manager) saveGroupLog(st *group.State, fresh []group.Update, ourChange int64) error {
 	rows := make([]store.GroupUpdate, 0, len(fresh))
 	for _, u := range fresh {
 		data, err := json.Marshal(u.GroupUpdate)
@@ -56,7 +56,7 @@ func (m *Manager) saveGroupLog(st *group.State, fresh []group.Update) error {
 		}
 		rows = append(rows, store.GroupUpdate{ID: u.ID, Author: u.From, Clock: first, Data: data})
 	}
-	g := store.Group{ChatID: st.ChatID, Name: st.Name, Creator: st.Creator}
+	g := store.Group{ChatID: st.ChatID, Name: st.Name, Creator: st.Creator, ChangeClock: ourChange}
 	for _, mem := range st.Members() {
 		g.Members = append(g.Members, store.GroupMember{Key: mem.Key, Admin: mem.Admin, Joined: mem.Joined})
 	}

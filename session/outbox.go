@@ -32,12 +32,13 @@ type outEntry struct {
 	posts []whisper.Post
 	// quiet marks a group membership update: it has no stored row, so
 	// there is no state to write or show; a failure is still told.
-	quiet bool
-	state MessageState // Pending or Sending while queued; Sent or Failed once settled
-	tries int          // posts while a peer was connected that no ack answered yet
-	errs  int          // post errors in a row
-	err   error        // the last post error
-	due   time.Time    // Pending: post at or after; Sending: post again (or fail) at
+	quiet      bool
+	groupClock int64        // a quiet entry's change clock, marked sent once a peer takes it
+	state      MessageState // Pending or Sending while queued; Sent or Failed once settled
+	tries      int          // posts while a peer was connected that no ack answered yet
+	errs       int          // post errors in a row
+	err        error        // the last post error
+	due        time.Time    // Pending: post at or after; Sending: post again (or fail) at
 	// hashes are every envelope the message was sealed in: a re-seal gets
 	// a new hash, and an ack of an older copy still counts.
 	hashes  [][32]byte
@@ -170,6 +171,9 @@ func (o *outbox) load() {
 			continue
 		}
 		o.take(&outEntry{id: sm.ID, chatID: sm.ChatID, posts: posts, state: MessageState(sm.State)})
+	}
+	for _, e := range o.m.unsentAnnouncements() {
+		o.take(e)
 	}
 }
 
@@ -426,5 +430,11 @@ func (o *outbox) set(e *outEntry, st MessageState) {
 	e.state = st
 	if !e.quiet {
 		o.m.setState(e.chatID, e.id, st)
+		return
+	}
+	if st == Sent || st == Stored {
+		if err := o.m.cfg.Store.SetGroupSent(e.chatID, e.groupClock); err != nil {
+			o.m.log.Error("store group change sent", "chat", e.chatID, "err", err)
+		}
 	}
 }

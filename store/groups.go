@@ -29,6 +29,11 @@ type Group struct {
 	Name    string
 	Creator string
 	Members []GroupMember
+	// ChangeClock is the clock of our last membership change; SaveGroup
+	// only raises it. SentClock is the clock of the last one a peer took
+	// (SetGroupSent). A group with ChangeClock > SentClock has a change of
+	// ours to send.
+	ChangeClock, SentClock int64
 }
 
 // SaveGroup adds updates to a group's log (those already there by id are
@@ -60,9 +65,10 @@ func (s *Store) SaveGroup(g Group, updates []GroupUpdate) error {
 				return fmt.Errorf("update %s: %w", u.ID, err)
 			}
 		}
-		if _, err := tx.Exec(`INSERT INTO groups (chat, name, creator) VALUES (?, ?, ?)
-			ON CONFLICT (chat) DO UPDATE SET name = excluded.name, creator = excluded.creator`,
-			key, g.Name, g.Creator); err != nil {
+		if _, err := tx.Exec(`INSERT INTO groups (chat, name, creator, change_clock) VALUES (?, ?, ?, ?)
+			ON CONFLICT (chat) DO UPDATE SET name = excluded.name, creator = excluded.creator,
+				change_clock = max(change_clock, excluded.change_clock)`,
+			key, g.Name, g.Creator, g.ChangeClock); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(`DELETE FROM group_members WHERE chat = ?`, key); err != nil {
@@ -87,8 +93,9 @@ func (s *Store) SaveGroup(g Group, updates []GroupUpdate) error {
 func (s *Store) Group(chatID string) (Group, bool, error) {
 	g := Group{ChatID: chatID}
 	var key int64
-	err := s.db.QueryRow(`SELECT g.chat, g.name, g.creator FROM groups g JOIN chats c ON c.key = g.chat WHERE c.id = ?`,
-		chatID).Scan(&key, &g.Name, &g.Creator)
+	err := s.db.QueryRow(`SELECT g.chat, g.name, g.creator, g.change_clock, g.sent_clock
+		FROM groups g JOIN chats c ON c.key = g.chat WHERE c.id = ?`,
+		chatID).Scan(&key, &g.Name, &g.Creator, &g.ChangeClock, &g.SentClock)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Group{}, false, nil
 	}
@@ -133,4 +140,40 @@ func (s *Store) GroupUpdates(chatID string) ([]GroupUpdate, error) {
 		return nil, fmt.Errorf("read group %q log: %w", chatID, err)
 	}
 	return out, nil
+}
+
+// SetGroupSent records that our membership changes up to clock reached a
+// peer; it never lowers the mark.
+func (s *Store) SetGroupSent(chatID string, clock int64) error {
+	return s.write(fmt.Sprintf("mark group %q sent", chatID), func(tx *sql.Tx) error {
+		res, err := tx.Exec(`UPDATE groups SET sent_clock = max(sent_clock, ?)
+			WHERE chat = (SELECT key FROM chats WHERE id = ?)`, clock, chatID)
+		if err != nil {
+			return err
+		}
+		return updatedOne(res, "group")
+	})
+}
+
+// UnsentGroups lists the groups with a membership change of ours that no
+// peer has taken yet.
+func (s *Store) UnsentGroups() ([]string, error) {
+	rows, err := s.db.Query(`SELECT c.id FROM groups g JOIN chats c ON c.key = g.chat
+		WHERE g.change_clock > g.sent_clock ORDER BY g.chat`)
+	if err != nil {
+		return nil, fmt.Errorf("list unsent groups: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("list unsent groups: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list unsent groups: %w", err)
+	}
+	return ids, nil
 }

@@ -74,3 +74,40 @@ func TestSaveGroupNeedsGroupChat(t *testing.T) {
 		t.Fatalf("Group of a public chat = %v %v", ok, err)
 	}
 }
+
+// TestGroupUnsentChanges: a change clock above the sent clock lists the
+// group as unsent; marking it sent up to that clock (not below) clears it,
+// and a receive that saves the group with no change of ours keeps it.
+func TestGroupUnsentChanges(t *testing.T) {
+	s, _ := openTest(t)
+	mustJoin(t, s, "g1", ChatGroup)
+	g := Group{ChatID: "g1", Name: "n", Creator: "0x04aa", ChangeClock: 50}
+	if err := s.SaveGroup(g, nil); err != nil {
+		t.Fatal(err)
+	}
+	g.ChangeClock = 0 // a received update: ours stays unsent
+	if err := s.SaveGroup(g, nil); err != nil {
+		t.Fatal(err)
+	}
+	if ids, err := s.UnsentGroups(); err != nil || !reflect.DeepEqual(ids, []string{"g1"}) {
+		t.Fatalf("unsent = %v %v", ids, err)
+	}
+	if err := s.SetGroupSent("g1", 40); err != nil {
+		t.Fatal(err)
+	}
+	if ids, _ := s.UnsentGroups(); len(ids) != 1 {
+		t.Fatalf("unsent after an older send = %v", ids)
+	}
+	if err := s.SetGroupSent("g1", 50); err != nil {
+		t.Fatal(err)
+	}
+	if ids, _ := s.UnsentGroups(); len(ids) != 0 {
+		t.Fatalf("unsent after the send = %v", ids)
+	}
+	if got, _, _ := s.Group("g1"); got.ChangeClock != 50 || got.SentClock != 50 {
+		t.Fatalf("clocks %d %d", got.ChangeClock, got.SentClock)
+	}
+	if err := s.SetGroupSent("nope", 1); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("SetGroupSent of an unknown group = %v", err)
+	}
+}

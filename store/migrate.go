@@ -24,6 +24,7 @@ func migrations() []migration {
 		{4, "private groups", schemaGroups},
 		{5, "archive read by topic", schemaArchiveTopics},
 		{6, "contact updates and mentions", schemaNames},
+		{7, "group changes not yet sent", schemaGroupsUnsent},
 	}
 }
 
@@ -186,6 +187,14 @@ INSERT OR IGNORE INTO archive_topics (topic) SELECT DISTINCT substr(key, -4) FRO
 const schemaNames = `
 ALTER TABLE contacts ADD COLUMN updated_ms INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE chats ADD COLUMN mentioned INTEGER NOT NULL DEFAULT 0;
+`
+
+// schemaGroupsUnsent remembers, per group, the clock of our last membership
+// change and of the last one a peer took, so a change made while no peer
+// was connected is sent on the next start instead of being lost.
+const schemaGroupsUnsent = `
+ALTER TABLE groups ADD COLUMN change_clock INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE groups ADD COLUMN sent_clock   INTEGER NOT NULL DEFAULT 0;
 `
 
 // SchemaVersion is the schema version this package writes.

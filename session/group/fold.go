@@ -62,6 +62,19 @@ func (s *State) HasJoined(key string) bool { return s.joined[key] }
 // RemovedAt is the clock of the last removal of key, 0 if it never left.
 func (s *State) RemovedAt(key string) int64 { return s.removedAt[key] }
 
+// RemovedSince lists the keys last removed at a clock above clock, in
+// order of key.
+func (s *State) RemovedSince(clock int64) []string {
+	var keys []string
+	for k, c := range s.removedAt {
+		if c > clock && !s.members[k] {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
 // Clock is the highest clock among the events applied.
 func (s *State) Clock() int64 { return s.lastSeen }
 
