@@ -10,6 +10,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"hush/codec"
+	"hush/codec/alias"
 )
 
 // nameRefresh is how often the display name goes to the contacts again
@@ -93,9 +94,14 @@ func (m *Manager) sendNameIfDue() time.Duration {
 	if m.PeerCount() == 0 {
 		return nameRefresh // a peer connecting pokes us
 	}
+	image, err := alias.NewIdenticon(m.self.PublicKey).DataURI()
+	if err != nil {
+		m.log.Error("draw identicon", "err", err)
+	}
 	payload, err := codec.EncodeContactUpdate(codec.ContactInfo{
-		Name:    st.Name,
-		Address: crypto.PubkeyToAddress(m.cfg.Identity.PublicKey).Hex(),
+		Name:         st.Name,
+		ProfileImage: image,
+		Address:      crypto.PubkeyToAddress(m.cfg.Identity.PublicKey).Hex(),
 	})
 	if err != nil {
 		m.log.Error("encode contact update", "err", err)
