@@ -60,7 +60,12 @@ func (m *Manager) saveGroupLog(st *group.State, fresh []group.Update, ourChange 
 	for _, mem := range st.Members() {
 		g.Members = append(g.Members, store.GroupMember{Key: mem.Key, Admin: mem.Admin, Joined: mem.Joined})
 	}
-	return m.cfg.Store.SaveGroup(g, rows)
+	if err := m.cfg.Store.SaveGroup(g, rows); err != nil {
+		return err
+	}
+	// New members' bundles: listen for them (PROTOCOL.md §7.11).
+	m.watchMembers(st.ChatID)
+	return nil
 }
 
 // fresh lists the updates of merged that old did not hold.

@@ -75,6 +75,25 @@ func (m *Manager) watchPeer(key string, fresh bool) {
 	m.watchNegotiated(pub)
 }
 
+// watchMembers listens for the bundles of a group's members, whose
+// copies of group messages come one-to-one through the stage.
+func (m *Manager) watchMembers(chatID string) {
+	g, ok, err := m.cfg.Store.Group(chatID)
+	if err != nil || !ok {
+		return
+	}
+	for _, mem := range g.Members {
+		if mem.Key == m.self.PublicKey {
+			continue
+		}
+		if pub, err := codec.ParsePublicKey(mem.Key); err == nil {
+			if err := m.watchCode(pub); err != nil {
+				m.log.Warn("listen for member's bundle", "member", mem.Key, "err", err)
+			}
+		}
+	}
+}
+
 // watchCode subscribes to a key's contact-code topic once.
 func (m *Manager) watchCode(pub *ecdsa.PublicKey) error {
 	key := codec.PublicKeyHex(pub)

@@ -187,6 +187,8 @@ func (m *Manager) Start() error {
 			}
 		case c.Joined && c.Kind == store.ChatOneToOne:
 			m.watchPeer(c.ID, false)
+		case c.Joined && c.Kind == store.ChatGroup:
+			m.watchMembers(c.ID)
 		}
 	}
 	if n := m.cfg.Node.Enode(); n != nil {
