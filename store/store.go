@@ -74,6 +74,11 @@ func Open(path string, logger *slog.Logger) (*Store, error) {
 	params.Set("_foreign_keys", "1")
 	params.Set("_busy_timeout", fmt.Sprint(busyTimeout.Milliseconds()))
 	params.Set("_synchronous", "NORMAL")
+	// Zero what a delete frees: the encryption layer deletes used message
+	// keys so that a later copy of this file cannot read old messages, and
+	// without this the bytes stay in the page's free space. The WAL keeps
+	// recent page images until a checkpoint; a clean close removes it.
+	params.Set("_secure_delete", "true")
 	// Take the write lock at BEGIN: a deferred transaction that reads first
 	// and then writes can fail with SQLITE_BUSY when another connection
 	// wrote in between, and the busy handler cannot help with that.
