@@ -35,7 +35,9 @@ func TestWriteSplitsBatchesUnderTheLimit(t *testing.T) {
 			size = maxEnvelopeSize + 1
 		}
 		payload := bytes.Repeat([]byte{byte(i)}, size)
-		raw := mustRLP(t, []any{uint32(i), payload})
+		// The first field reads as an expiry: an hour ahead, so the
+		// writer does not leave it out as expired.
+		raw := mustRLP(t, []any{uint32(time.Now().Unix()) + 3600 + uint32(i), payload})
 		items = append(items, raw)
 		if i != 150 {
 			want = append(want, raw)
