@@ -259,8 +259,16 @@ func (s *timedGethServer) DeliverMail(peer *whisperv6.Peer, req *whisperv6.Envel
 // written through its own Archive method.
 func newBenchGethServer(b *testing.B, envs []*whisperv6.Envelope) *benchServer {
 	b.Helper()
+	return newBenchGethServerOn(b, "geth", envs, false)
+}
+
+// newBenchGethServerOn is newBenchGethServer named name; stock runs its
+// node on go-ethereum's own rlpx connections (whisper.Config.StockTransport),
+// as a geth node serves, instead of hush's coalesced ones.
+func newBenchGethServerOn(b *testing.B, name string, envs []*whisperv6.Envelope, stock bool) *benchServer {
+	b.Helper()
 	start := time.Now()
-	node, err := whisper.New(whisper.Config{ListenAddr: "127.0.0.1:0", NodeKey: benchKey(b)})
+	node, err := whisper.New(whisper.Config{ListenAddr: "127.0.0.1:0", NodeKey: benchKey(b), StockTransport: stock})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -281,8 +289,8 @@ func newBenchGethServer(b *testing.B, envs []*whisperv6.Envelope) *benchServer {
 		node.Stop()
 		ms.Close()
 	})
-	b.Logf("geth archive of %d envelopes written in %v", len(envs), time.Since(start))
-	return &benchServer{name: "geth", node: node, format: mailformat.FormatGeth, busy: busy}
+	b.Logf("%s archive of %d envelopes written in %v", name, len(envs), time.Since(start))
+	return &benchServer{name: name, node: node, format: mailformat.FormatGeth, busy: busy}
 }
 
 func benchCatchUpSession(b *testing.B, server *benchServer, n int) {

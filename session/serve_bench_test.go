@@ -14,13 +14,17 @@ import (
 // what comes (benchServe, as serve-hush/serve-geth of BenchmarkCatchUp), so
 // the server is the bottleneck; each row reports serve-env/s, envelopes over
 // the server's busy time. The servers take turns, geth first, so the ratios
-// come from one run on the same machine load.
+// come from one run on the same machine load. geth-stock is geth's server on
+// go-ethereum's own rlpx connections, as a geth node runs it; geth is the
+// same server on hush's coalesced connections (whisper/coalesce.go), which
+// every hush node, and so hush serve, uses.
 func BenchmarkServe(b *testing.B) {
 	n := 100_000
 	if testing.Short() {
 		n = 10_000
 	}
 	envs := catchUpEnvelopes(b, n)
+	gethStock := newBenchGethServerOn(b, "geth-stock", envs, true)
 	geth := newBenchGethServer(b, envs)
 	sqlite := newBenchHushServer(b, envs, mailserver.Config{RateLimit: -1})
 	pgArchive, err := pgarchive.Open(pg.Database(b), nil)
@@ -30,6 +34,7 @@ func BenchmarkServe(b *testing.B) {
 	b.Cleanup(pgArchive.Close)
 	postgres := newBenchHushServerOn(b, "hush-postgres", pgArchive, envs, mailserver.Config{RateLimit: -1})
 
+	b.Run("geth-stock", func(b *testing.B) { benchServe(b, gethStock, n) })
 	b.Run("geth", func(b *testing.B) { benchServe(b, geth, n) })
 	b.Run("hush-sqlite", func(b *testing.B) { benchServe(b, sqlite, n) })
 	b.Run("hush-postgres", func(b *testing.B) { benchServe(b, postgres, n) })

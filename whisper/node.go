@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 	"sync/atomic"
 
@@ -53,6 +54,11 @@ type Config struct {
 	// path a catch-up took before it used every core (kept for the
 	// benchmark that compares the two).
 	OpenWorkers int
+	// StockTransport leaves accepting and dialing to p2p.Server, whose
+	// rlpx connections make a system call per piece of each message, as
+	// go-ethereum's nodes do; otherwise they are coalesced (coalesce.go).
+	// Kept for the benchmark that runs geth's mailserver as it ships.
+	StockTransport bool
 }
 
 // Node is a Whisper v6 node. Create it with New, then Start it once.
@@ -87,6 +93,7 @@ type Node struct {
 
 	quit     chan struct{}
 	wg       sync.WaitGroup
+	listener net.Listener // nil: outbound only
 	stopOnce sync.Once
 }
 
@@ -178,7 +185,8 @@ func (n *Node) Start() error {
 		PrivateKey:  n.cfg.NodeKey,
 		MaxPeers:    n.cfg.MaxPeers,
 		Name:        n.cfg.Name,
-		ListenAddr:  n.cfg.ListenAddr,
+		Dialer:      n.dialer(),
+		ListenAddr:  n.stockListenAddr(),
 		NoDiscovery: true,
 		NoDial:      n.cfg.InboundOnly,
 		NAT:         nil, // never map ports: no packets to routers or the Internet
@@ -191,13 +199,30 @@ func (n *Node) Start() error {
 	if err := n.shh.Start(srv); err != nil {
 		return fmt.Errorf("start whisper: %w", err)
 	}
+	var ln net.Listener
+	if n.cfg.ListenAddr != "" && !n.cfg.StockTransport {
+		var err error
+		if ln, err = listen(n.cfg.ListenAddr); err != nil {
+			n.stopWhisper()
+			return fmt.Errorf("start devp2p listener: %w", err)
+		}
+	}
 	if err := srv.Start(); err != nil {
+		if ln != nil {
+			ln.Close()
+		}
 		n.stopWhisper()
 		return fmt.Errorf("start devp2p server: %w", err)
 	}
 	n.srv = srv
+	n.listener = ln
 	n.started, n.stopped = true, false
 
+	if ln != nil {
+		announcePort(srv, ln)
+		n.wg.Add(1)
+		go n.acceptLoop(ln)
+	}
 	n.wg.Add(2)
 	go n.redial.loop()
 	go n.ackLoop()
@@ -216,6 +241,9 @@ func (n *Node) Stop() {
 			return
 		}
 		close(n.quit)
+		if n.listener != nil {
+			n.listener.Close()
+		}
 		n.srv.Stop()
 		n.wg.Wait()
 		n.stopWhisper()

@@ -135,5 +135,5 @@ func (r *redialer) connect(ctx context.Context, node *enode.Node) error {
 		return err
 	}
 	// 0: no connection flags (not inbound, not from p2p's dialer).
-	return r.n.srv.SetupConn(conn, 0, node)
+	return r.n.srv.SetupConn(r.n.wrap(conn), 0, node)
 }
