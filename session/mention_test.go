@@ -73,13 +73,15 @@ func TestMentionMarksChat(t *testing.T) {
 	if err != nil || len(msgs) != 2 || msgs[0].Mention || !msgs[1].Mention {
 		t.Fatalf("messages %+v, %v", msgs, err)
 	}
-	var announced bool
-	for _, m := range a.events.added("status") {
-		announced = announced || m.Mention
-	}
-	if !announced {
-		t.Fatal("MessagesAdded did not carry the mention")
-	}
+	// Events trail the store: wait for the announcement.
+	waitFor(t, "MessagesAdded carrying the mention", func() bool {
+		for _, m := range a.events.added("status") {
+			if m.Mention {
+				return true
+			}
+		}
+		return false
+	})
 	a.mgr.MarkRead("status")
 	if c := chat(); c.Mention || c.Unread != 0 {
 		t.Fatalf("after MarkRead: %+v", c)
