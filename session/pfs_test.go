@@ -190,13 +190,18 @@ func TestPFSBothWaysAcrossRestarts(t *testing.T) {
 		}
 	}
 	received := func(c *client, peer, text string) Message {
-		for _, m := range c.events.added(peer) {
-			if m.Text == text {
-				return m
+		var got Message
+		// Events trail the store: wait for the announcement.
+		waitFor(t, fmt.Sprintf("the event for %q", text), func() bool {
+			for _, m := range c.events.added(peer) {
+				if m.Text == text {
+					got = m
+					return true
+				}
 			}
-		}
-		t.Fatalf("no event for %q", text)
-		return Message{}
+			return false
+		})
+		return got
 	}
 	if m := received(b, a.key(), "a secret 1"); m.Encryption != encryption.DoubleRatchet.String() {
 		t.Fatalf("B's message event says %q", m.Encryption)
@@ -378,15 +383,7 @@ func TestPFSForwardSecrecy(t *testing.T) {
 	waitFor(t, fmt.Sprintf("the copy to drop the %d messages it cannot read", n), func() bool {
 		return late.mgr.dropped.Load() >= n
 	})
-	notice := false
-	for _, ev := range late.events.all() {
-		if cn, ok := ev.(ChatNotice); ok && cn.ChatID == a.key() && strings.Contains(cn.Text, "could not be decrypted") {
-			notice = true
-		}
-	}
-	if !notice {
-		t.Fatal("the failures were not shown in the chat")
-	}
+	waitFor(t, "the failures shown in the chat", func() bool { return hasNotice(late, a.key(), "could not be decrypted") })
 	late.stop()
 
 	// The state from before them reads them all from the same archive.
