@@ -475,3 +475,46 @@ func TestGroupChangeSurvivesRestart(t *testing.T) {
 	waitFor(t, "B invited", func() bool { ch, ok := b.groupChat(chat.ID); return ok && ch.Invited })
 	waitFor(t, "nothing unsent", func() bool { ids, err := a.store.UnsentGroups(); return err == nil && len(ids) == 0 })
 }
+
+// TestGroupNegotiatedTopicAfterRestart: once A and B have written to each
+// other, A sends B's copies on their negotiated topic. B, restarted with no
+// one-to-one chat with A, must listen there from the start, or A's next
+// group line is lost until B happens to write first.
+func TestGroupNegotiatedTopicAfterRestart(t *testing.T) {
+	relay := newClient(t, clientOptions{})
+	opts := clientOptions{peers: []*enode.Node{relay.node.Enode()}}
+	a, b := newClient(t, opts), newClient(t, opts)
+	waitPeers(t, 1, a, b)
+	chat, err := a.mgr.CreateGroup("after restart", []string{b.key()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := chat.ID
+	waitFor(t, "invitation", func() bool { ch, ok := b.groupChat(id); return ok && ch.Invited })
+	if err := b.mgr.AcceptInvite(id); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "A sees B join", func() bool { return a.joined(id, b.key()) })
+	// A writes there once B has written to A through the stage.
+	for round := 0; !a.mgr.enc.Agreed(&b.id.PublicKey); round++ {
+		if round == 4 {
+			t.Fatalf("A has no negotiated topic with B after 4 rounds (A→B %v, B→A %v, A min %d); the test would not test it", a.mgr.enc.KindFor(&b.id.PublicKey), b.mgr.enc.KindFor(&a.id.PublicKey), a.mgr.enc.MinProtocolVersion(&b.id.PublicKey))
+		}
+		for _, x := range []struct{ from, to *client }{{a, b}, {b, a}} {
+			line := fmt.Sprintf("round %d from %s", round, x.from.key()[:10])
+			if err := x.from.mgr.Send(id, line); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, line, func() bool { return slices.Contains(x.to.texts(id), line) })
+		}
+	}
+
+	b.restart(opts)
+	waitPeers(t, 1, b)
+	if err := a.mgr.Send(id, "first after your restart"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "B gets A's line on the negotiated topic", func() bool {
+		return slices.Contains(b.texts(id), "first after your restart")
+	})
+}

@@ -61,37 +61,61 @@ func (m *Manager) subscribeOwn() error {
 // from the mailserver and ours goes out again soon, so that both sides
 // learn each other's bundle without waiting hours for the next one.
 func (m *Manager) watchPeer(key string, fresh bool) {
+	// Subscribe first: a history request asks for the topics we listen on
+	// when it is sent, and what arrives on any other topic is not opened.
+	if pub, err := codec.ParsePublicKey(key); err == nil {
+		if err := m.watchCode(pub); err != nil {
+			m.log.Warn("listen for peer's bundle", "peer", key, "err", err)
+		}
+		m.watchNegotiated(pub)
+	}
 	if fresh {
 		m.sync.requestRecent([]string{key}, historyOnJoin)
 		m.advertiseForNewChat()
 	}
-	pub, err := codec.ParsePublicKey(key)
-	if err != nil {
-		return
-	}
-	if err := m.watchCode(pub); err != nil {
-		m.log.Warn("listen for peer's bundle", "peer", key, "err", err)
-	}
-	m.watchNegotiated(pub)
 }
 
 // watchMembers listens for the bundles of a group's members, whose
-// copies of group messages come one-to-one through the stage.
-func (m *Manager) watchMembers(chatID string) {
+// copies of group messages come one-to-one through the stage, and on the
+// topics negotiated with them. When the group brought keys we did not
+// listen to before and fresh is set (a group created, joined or grown, not
+// a restart), both sides need each other's bundle to leave plain
+// encryption: ours goes out again soon and the members' last
+// advertisements are asked from the mailserver, as for a new chat.
+func (m *Manager) watchMembers(chatID string, fresh bool) {
 	g, ok, err := m.cfg.Store.Group(chatID)
 	if err != nil || !ok {
 		return
 	}
+	newKeys := false
 	for _, mem := range g.Members {
 		if mem.Key == m.self.PublicKey {
 			continue
 		}
-		if pub, err := codec.ParsePublicKey(mem.Key); err == nil {
-			if err := m.watchCode(pub); err != nil {
-				m.log.Warn("listen for member's bundle", "member", mem.Key, "err", err)
-			}
+		pub, err := codec.ParsePublicKey(mem.Key)
+		if err != nil {
+			continue
 		}
+		if !m.isWatched("code:" + mem.Key) {
+			newKeys = true
+		}
+		if err := m.watchCode(pub); err != nil {
+			m.log.Warn("listen for member's bundle", "member", mem.Key, "err", err)
+		}
+		m.watchNegotiated(pub)
 	}
+	if fresh && newKeys {
+		m.sync.requestRecent([]string{chatID}, historyOnJoin)
+		m.advertiseForNewChat()
+	}
+}
+
+// isWatched reports whether a watch* subscription is in place.
+func (m *Manager) isWatched(what string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.watched[what]
+	return ok
 }
 
 // watchCode subscribes to a key's contact-code topic once.

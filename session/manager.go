@@ -188,7 +188,7 @@ func (m *Manager) Start() error {
 		case c.Joined && c.Kind == store.ChatOneToOne:
 			m.watchPeer(c.ID, false)
 		case c.Joined && c.Kind == store.ChatGroup:
-			m.watchMembers(c.ID)
+			m.watchMembers(c.ID, false)
 		}
 	}
 	if n := m.cfg.Node.Enode(); n != nil {
