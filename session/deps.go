@@ -63,7 +63,7 @@ type Store interface {
 
 	AddMessage(m store.Message) (bool, error)
 	AddMessages(ms []store.Message) ([]bool, error)
-	HasEnvelope(hash [32]byte) (bool, error)
+	StoredEnvelopes(hashes [][32]byte) (map[[32]byte]bool, error)
 	SetEnvelopeHash(id, hash [32]byte) error
 	SetState(id [32]byte, st store.MessageState) error
 	Outgoing(states []store.MessageState, limit int) ([]store.Message, error)

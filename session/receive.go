@@ -115,16 +115,33 @@ func (m *Manager) ingest(batch []whisper.Received) tally {
 			m.notice("could not store encryption state: "+err.Error(), true)
 		}
 	}()
+	// What is stored already (a page asked again, gossip and history of
+	// the same envelope) is skipped before it is decrypted: one lookup
+	// for the whole batch.
+	hashes := make([][32]byte, len(batch))
+	for i, r := range batch {
+		hashes[i] = r.EnvelopeHash
+	}
+	stored, lookupErr := m.cfg.Store.StoredEnvelopes(hashes)
 	inBatch := make(map[[32]byte]bool, len(batch))
 	for _, r := range batch {
 		// The same envelope from gossip and from a mailserver in one
 		// batch: the store cannot tell yet, and a second decrypt would
 		// look like a replay.
-		if inBatch[r.EnvelopeHash] {
+		if inBatch[r.EnvelopeHash] || stored[r.EnvelopeHash] {
 			continue
 		}
 		inBatch[r.EnvelopeHash] = true
-		a, changed, err := m.check(r)
+		var (
+			a       *accepted
+			changed bool
+			err     error
+		)
+		if lookupErr != nil {
+			err = storeFailure{fmt.Errorf("dedup lookup: %w", lookupErr)}
+		} else {
+			a, changed, err = m.check(r)
+		}
 		chatsChanged = chatsChanged || changed
 		if err != nil {
 			var sf storeFailure
@@ -273,13 +290,6 @@ const payloadSlack = 2048
 func (m *Manager) check(r whisper.Received) (a *accepted, changed bool, err error) {
 	if r.Signer == nil {
 		return nil, false, errUnsigned
-	}
-	dup, err := m.cfg.Store.HasEnvelope(r.EnvelopeHash)
-	if err != nil {
-		return nil, false, storeFailure{fmt.Errorf("dedup lookup: %w", err)}
-	}
-	if dup {
-		return nil, false, nil
 	}
 	m.mu.Lock()
 	publicChat, isPublic := m.subs[r.Subscription]

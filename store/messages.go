@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // MessageState is the delivery state of a message; the session gives the
@@ -102,6 +103,7 @@ func (s *Store) AddMessages(ms []Message) ([]bool, error) {
 		}
 		defer insert.Close()
 		chatKeys := make(map[string]int64)
+		var first, last int64 // the seqs this batch took
 		for i, m := range ms {
 			key, ok := chatKeys[m.ChatID]
 			if !ok {
@@ -124,13 +126,38 @@ func (s *Store) AddMessages(ms []Message) ([]bool, error) {
 				return fmt.Errorf("message %x: %w", m.ID, err)
 			}
 			added[i] = n == 1
+			if n == 1 {
+				seq, err := res.LastInsertId()
+				if err != nil {
+					return fmt.Errorf("message %x: %w", m.ID, err)
+				}
+				if first == 0 {
+					first = seq
+				}
+				last = seq
+			}
 		}
-		return nil
+		return indexText(tx, first, last)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return added, nil
+}
+
+// indexText adds the messages of seqs first..last to the text index in
+// one statement (schemaCounters). A new row's seq is above every seq
+// in the table and the writer holds the lock, so the range holds only the
+// rows this transaction inserted.
+func indexText(tx *sql.Tx, first, last int64) error {
+	if first == 0 {
+		return nil
+	}
+	_, err := tx.Exec(`INSERT INTO messages_fts(docid, text) SELECT seq, text FROM messages WHERE seq BETWEEN ? AND ?`, first, last)
+	if err != nil {
+		return fmt.Errorf("index text: %w", err)
+	}
+	return nil
 }
 
 // HasEnvelope reports whether a message with this envelope hash is stored.
@@ -147,6 +174,52 @@ func (s *Store) HasEnvelope(hash [32]byte) (bool, error) {
 		return false, fmt.Errorf("look up envelope %x: %w", hash, err)
 	}
 	return true, nil
+}
+
+// envelopeLookupChunk bounds the hashes asked in one query, far below
+// SQLite's limit on bound parameters.
+const envelopeLookupChunk = 500
+
+// StoredEnvelopes reports which of hashes belong to stored messages: the
+// receive path's dedup for a whole batch, a query per chunk instead of
+// one per envelope. Zero hashes are never stored.
+func (s *Store) StoredEnvelopes(hashes [][32]byte) (map[[32]byte]bool, error) {
+	found := make(map[[32]byte]bool)
+	for start := 0; start < len(hashes); start += envelopeLookupChunk {
+		chunk := hashes[start:min(start+envelopeLookupChunk, len(hashes))]
+		args := make([]any, 0, len(chunk))
+		for _, h := range chunk {
+			if h != ([32]byte{}) {
+				args = append(args, h[:])
+			}
+		}
+		if len(args) == 0 {
+			continue
+		}
+		marks := strings.Repeat("?,", len(args))
+		rows, err := s.db.Query(`SELECT envelope_hash FROM messages WHERE envelope_hash IN (`+marks[:len(marks)-1]+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("look up %d envelopes: %w", len(args), err)
+		}
+		for rows.Next() {
+			var b []byte
+			if err := rows.Scan(&b); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("look up envelopes: %w", err)
+			}
+			var h [32]byte
+			if copy(h[:], b) == len(h) {
+				found[h] = true
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return nil, fmt.Errorf("look up envelopes: %w", err)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("look up envelopes: %w", err)
+		}
+	}
+	return found, nil
 }
 
 // SetEnvelopeHash records the hash of the envelope a message was posted in
@@ -305,11 +378,8 @@ func (s *Store) MarkRead(chatID string) error {
 	})
 }
 
-// unreadQuery counts over the partial index messages_unread only; its WHERE
-// must keep implying the index's condition.
-const unreadQuery = `SELECT c.id, u.n FROM
-	(SELECT chat, count(*) AS n FROM messages WHERE read = 0 AND outgoing = 0 GROUP BY chat) u
-	JOIN chats c ON c.key = u.chat`
+// unreadQuery reads the counters the triggers keep (schemaCounters).
+const unreadQuery = `SELECT id, unread_count FROM chats WHERE unread_count > 0`
 
 // markReadQuery also goes through messages_unread.
 const markReadQuery = `UPDATE messages SET read = 1

@@ -298,4 +298,52 @@ func TestUnreadCountsAndMarkRead(t *testing.T) {
 	if err := s.MarkRead("unknown"); err != nil {
 		t.Fatalf("MarkRead(unknown) = %v", err)
 	}
+	// The counters follow later rows too, and a duplicate counts once.
+	add("a", 40, false, false)
+	if added, err := s.AddMessage(newMessage("b", 20, 20)); err != nil || added {
+		t.Fatalf("AddMessage(duplicate) = %v, %v", added, err)
+	}
+	counts, _ = s.UnreadCounts()
+	if want := map[string]int{"a": 1, "b": 1}; !reflect.DeepEqual(counts, want) {
+		t.Fatalf("after new rows: %v, want %v", counts, want)
+	}
+}
+
+// TestStoredEnvelopes: the batch lookup finds exactly the stored hashes,
+// across more than one query chunk, and never the zero hash of an
+// unposted message.
+func TestStoredEnvelopes(t *testing.T) {
+	s, _ := openTest(t)
+	mustJoin(t, s, "c", ChatPublic)
+	const n = envelopeLookupChunk + 20
+	var stored, asked [][32]byte
+	for i := range n {
+		m := newMessage("c", i, int64(i))
+		if i%3 == 0 {
+			m.EnvelopeHash = hashOf("env", i)
+			stored = append(stored, m.EnvelopeHash)
+		}
+		mustAdd(t, s, m)
+		asked = append(asked, hashOf("env", i))
+	}
+	mustAdd(t, s, newMessage("c", n, int64(n))) // unposted: zero hash
+	asked = append(asked, [32]byte{}, hashOf("env", 2*n))
+	found, err := s.StoredEnvelopes(asked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != len(stored) {
+		t.Fatalf("found %d of %d stored envelopes", len(found), len(stored))
+	}
+	for _, h := range stored {
+		if !found[h] {
+			t.Fatalf("stored envelope %x not found", h[:4])
+		}
+	}
+	if found[[32]byte{}] {
+		t.Fatal("the zero hash was reported stored")
+	}
+	if got, err := s.StoredEnvelopes(nil); err != nil || len(got) != 0 {
+		t.Fatalf("no hashes: %v, %v", got, err)
+	}
 }
