@@ -10,8 +10,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
 )
 
 // ErrNotFound is wrapped by errors from updates that name a chat or message
@@ -45,6 +43,11 @@ type Store struct {
 	checkStop context.CancelFunc
 	checkDone chan struct{} // closed when the check has ended
 	problems  []string      // what it found; written before checkDone closes
+
+	// The checkpointer (checkpoint.go): woken by wrote after commits.
+	wrote          chan struct{}
+	checkpointStop context.CancelFunc
+	checkpointDone chan struct{}
 }
 
 // Open opens (creating if needed) the database at path and brings its schema
@@ -83,16 +86,13 @@ func Open(path string, logger *slog.Logger) (*Store, error) {
 	// and then writes can fail with SQLITE_BUSY when another connection
 	// wrote in between, and the busy handler cannot help with that.
 	params.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite3", path+"?"+params.Encode())
-	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", path, err)
-	}
+	db := sql.OpenDB(newConnector(path + "?" + params.Encode()))
 	db.SetMaxOpenConns(maxOpenConns)
 	db.SetMaxIdleConns(maxOpenConns)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
 
-	s := &Store{db: db, log: logger}
+	s := &Store{db: db, log: logger, wrote: make(chan struct{}, 1)}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -100,6 +100,9 @@ func Open(path string, logger *slog.Logger) (*Store, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.checkStop, s.checkDone = cancel, make(chan struct{})
 	go s.checkPages(ctx, path)
+	ckptCtx, ckptCancel := context.WithCancel(context.Background())
+	s.checkpointStop, s.checkpointDone = ckptCancel, make(chan struct{})
+	go s.checkpointLoop(ckptCtx)
 	logger.Debug("store opened", "path", path, "took", time.Since(start))
 	return s, nil
 }
@@ -121,6 +124,9 @@ func (s *Store) init() error {
 func (s *Store) Close() error {
 	s.checkStop()
 	<-s.checkDone
+	s.checkpointStop()
+	<-s.checkpointDone
+	s.checkpointAtClose()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}
@@ -142,6 +148,7 @@ func (s *Store) write(what string, fn func(tx *sql.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("%s: commit: %w", what, err)
 	}
+	s.noteWrite()
 	return nil
 }
 

@@ -1,0 +1,113 @@
+package store
+
+import (
+	"context"
+	"database/sql/driver"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+)
+
+// Checkpoints off the writers' path.
+//
+// In WAL mode a commit appends pages to the -wal file; a checkpoint copies
+// them back into the database and syncs both files. SQLite runs it inside
+// the commit that crosses 1,000 pages, so the writer (the session's receive
+// loop, one goroutine) waited on two fsyncs every few hundred received
+// messages: a 100,000-message catch-up spent seconds of it idle on the
+// disk. Here every connection has automatic checkpoints off, and one
+// goroutine checkpoints after writes instead (PASSIVE: beside the writer,
+// never blocking it). Durability is unchanged: synchronous=NORMAL already
+// left a commit's durability to the next checkpoint. A PASSIVE checkpoint
+// cannot catch up with a writer that never pauses, so when the log passes
+// walRestartFrames the checkpoint waits for the writer (RESTART) and the
+// next commit starts the log over.
+
+const (
+	// checkpointPause is how long the checkpointer waits after a
+	// checkpoint before the next: it collects the writes meanwhile.
+	checkpointPause = 200 * time.Millisecond
+	// walRestartFrames is the log size (pages) past which a checkpoint
+	// makes the writer wait: 64 MB with 4 KB pages.
+	walRestartFrames = 16384
+)
+
+// connector opens the store's connections with automatic checkpoints off
+// (the driver's DSN has no option for it).
+type connector struct {
+	dsn string
+	drv *sqlite3.SQLiteDriver
+}
+
+func newConnector(dsn string) *connector {
+	return &connector{dsn: dsn, drv: &sqlite3.SQLiteDriver{
+		ConnectHook: func(c *sqlite3.SQLiteConn) error {
+			_, err := c.Exec("PRAGMA wal_autocheckpoint = 0", nil)
+			return err
+		},
+	}}
+}
+
+func (c *connector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
+func (c *connector) Driver() driver.Driver                        { return c.drv }
+
+// noteWrite wakes the checkpointer after a commit.
+func (s *Store) noteWrite() {
+	select {
+	case s.wrote <- struct{}{}:
+	default:
+	}
+}
+
+// checkpointLoop checkpoints after writes until ctx ends; Close then
+// runs the last one (checkpointAtClose).
+func (s *Store) checkpointLoop(ctx context.Context) {
+	defer close(s.checkpointDone)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wrote:
+		}
+		s.checkpoint(ctx, "PASSIVE")
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(checkpointPause):
+		}
+	}
+}
+
+// checkpoint runs one checkpoint of mode, then a RESTART if the log is
+// still past walRestartFrames.
+func (s *Store) checkpoint(ctx context.Context, mode string) {
+	var busy, logFrames, done int
+	err := s.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &logFrames, &done)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("checkpoint", "mode", mode, "err", err)
+		}
+		return
+	}
+	if mode == "PASSIVE" && logFrames > walRestartFrames {
+		s.log.Debug("checkpoint: log too long, waiting for the writer", "frames", logFrames, "checkpointed", done)
+		s.checkpoint(ctx, "RESTART")
+	}
+}
+
+// checkpointAtClose copies the whole log into the database and empties
+// it. SQLite's own checkpoint when the last connection closes is skipped
+// when that connection did not see the file change, which another
+// connection's checkpoint does: without this the log, with the old page
+// images the secure_delete setting keeps out of the database, would
+// outlive a clean close.
+func (s *Store) checkpointAtClose() {
+	var busy, logFrames, done int
+	if err := s.db.QueryRow("PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &done); err != nil {
+		s.log.Warn("checkpoint at close", "err", err)
+		return
+	}
+	if busy != 0 {
+		s.log.Warn("checkpoint at close: the log is in use elsewhere", "frames", logFrames, "checkpointed", done)
+	}
+}
