@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"hush/codec"
+	"hush/session/group"
 )
 
 // Topics of the one-to-one layer we listen on (PROTOCOL.md §7.11): our
@@ -77,7 +78,7 @@ func (m *Manager) watchPeer(key string, fresh bool) {
 
 // watchMembers listens for the bundles of a group's members, whose
 // copies of group messages come one-to-one through the stage, and on the
-// topics negotiated with them. When the group brought keys we did not
+// topics negotiated with them and with members removed since. When the group brought keys we did not
 // listen to before and fresh is set (a group created, joined or grown, not
 // a restart), both sides need each other's bundle to leave plain
 // encryption: ours goes out again soon and the members' last
@@ -103,6 +104,16 @@ func (m *Manager) watchMembers(chatID string, fresh bool) {
 			m.log.Warn("listen for member's bundle", "member", mem.Key, "err", err)
 		}
 		m.watchNegotiated(pub)
+	}
+	// A member removed since may have written before that: its lines can
+	// still come from history, on the topic we share with it.
+	if log, err := m.groupLog(chatID); err == nil {
+		st, _ := group.Fold(chatID, log)
+		for _, key := range st.RemovedSince(0) {
+			if pub, err := codec.ParsePublicKey(key); err == nil {
+				m.watchNegotiated(pub)
+			}
+		}
 	}
 	if fresh && newKeys {
 		m.sync.requestRecent([]string{chatID}, historyOnJoin)
