@@ -317,15 +317,7 @@ func benchCatchUpSession(b *testing.B, server *benchServer, n int) {
 		}
 		wall += c.drain.waitAdded(b, int64(n)).Sub(start)
 		b.StopTimer()
-		total := 0
-		for _, chat := range catchUpChats() {
-			got, err := c.store.CountMessages(chat)
-			if err != nil {
-				b.Fatal(err)
-			}
-			total += got
-		}
-		if total != n {
+		if total := c.storedInCatchUpChats(); total != n {
 			b.Fatalf("stored %d messages, want %d", total, n)
 		}
 		c.close()
@@ -400,4 +392,17 @@ func serverRate(b *testing.B, server *benchServer, n int) {
 		b.Fatalf("%s server counted %d envelopes sent in %d pages, want %d and at most one repeat per page", server.name, sent, pages, n)
 	}
 	b.ReportMetric(float64(n)/busy.Seconds(), "serve-env/s")
+}
+
+// storedInCatchUpChats counts the messages stored in catchUpChats.
+func (c *benchClient) storedInCatchUpChats() int {
+	total := 0
+	for _, chat := range catchUpChats() {
+		got, err := c.store.CountMessages(chat)
+		if err != nil {
+			c.tb.Fatal(err)
+		}
+		total += got
+	}
+	return total
 }

@@ -160,15 +160,7 @@ func catchUpOnce(b *testing.B, server *benchServer, n, workers int) (took, cpu t
 	took = c.drain.waitAdded(b, int64(n)).Sub(start)
 	cpu = processCPU(b) - startCPU
 	b.StopTimer()
-	total := 0
-	for _, chat := range catchUpChats() {
-		got, err := c.store.CountMessages(chat)
-		if err != nil {
-			b.Fatal(err)
-		}
-		total += got
-	}
-	if total != n {
+	if total := c.storedInCatchUpChats(); total != n {
 		b.Fatalf("workers %d: stored %d messages, want %d", workers, total, n)
 	}
 	return took, cpu
