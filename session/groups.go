@@ -64,7 +64,7 @@ func (m *Manager) saveGroupLog(st *group.State, fresh []group.Update, ourChange 
 		return err
 	}
 	// New members' bundles: listen for them (PROTOCOL.md §7.11).
-	m.watchMembers(st.ChatID, true)
+	m.watchMembers(st, true)
 	return nil
 }
 

@@ -76,20 +76,17 @@ func (m *Manager) watchPeer(key string, fresh bool) {
 	}
 }
 
-// watchMembers listens for the bundles of a group's members, whose
-// copies of group messages come one-to-one through the stage, and on the
-// topics negotiated with them and with members removed since. When the group brought keys we did not
-// listen to before and fresh is set (a group created, joined or grown, not
-// a restart), both sides need each other's bundle to leave plain
-// encryption: ours goes out again soon and the members' last
+// watchMembers listens for the bundles of a group's members, whose copies
+// of group messages come one-to-one through the stage, and on the topics
+// negotiated with them and with members removed since (their lines from
+// before can still come from history there). When the group brought keys
+// we did not listen to before and fresh is set (a group created, joined or
+// grown, not a restart), both sides need each other's bundle to leave
+// plain encryption: ours goes out again soon and the members' last
 // advertisements are asked from the mailserver, as for a new chat.
-func (m *Manager) watchMembers(chatID string, fresh bool) {
-	g, ok, err := m.cfg.Store.Group(chatID)
-	if err != nil || !ok {
-		return
-	}
+func (m *Manager) watchMembers(st *group.State, fresh bool) {
 	newKeys := false
-	for _, mem := range g.Members {
+	for _, mem := range st.Members() {
 		if mem.Key == m.self.PublicKey {
 			continue
 		}
@@ -105,18 +102,13 @@ func (m *Manager) watchMembers(chatID string, fresh bool) {
 		}
 		m.watchNegotiated(pub)
 	}
-	// A member removed since may have written before that: its lines can
-	// still come from history, on the topic we share with it.
-	if log, err := m.groupLog(chatID); err == nil {
-		st, _ := group.Fold(chatID, log)
-		for _, key := range st.RemovedSince(0) {
-			if pub, err := codec.ParsePublicKey(key); err == nil {
-				m.watchNegotiated(pub)
-			}
+	for _, key := range st.RemovedSince(0) {
+		if pub, err := codec.ParsePublicKey(key); err == nil {
+			m.watchNegotiated(pub)
 		}
 	}
 	if fresh && newKeys {
-		m.sync.requestRecent([]string{chatID}, historyOnJoin)
+		m.sync.requestRecent([]string{st.ChatID}, historyOnJoin)
 		m.advertiseForNewChat()
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"hush/codec"
 	"hush/codec/alias"
 	"hush/session/encryption"
+	"hush/session/group"
 	"hush/store"
 	"hush/whisper"
 	"hush/whisper/droplog"
@@ -188,7 +189,13 @@ func (m *Manager) Start() error {
 		case c.Joined && c.Kind == store.ChatOneToOne:
 			m.watchPeer(c.ID, false)
 		case c.Joined && c.Kind == store.ChatGroup:
-			m.watchMembers(c.ID, false)
+			log, err := m.groupLog(c.ID)
+			if err != nil {
+				m.log.Error("read group log", "chat", c.ID, "err", err)
+				continue
+			}
+			st, _ := group.Fold(c.ID, log)
+			m.watchMembers(&st, false)
 		}
 	}
 	if n := m.cfg.Node.Enode(); n != nil {
