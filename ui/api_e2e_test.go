@@ -4,7 +4,6 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/ethereum/go-ethereum/rpc"
 
@@ -19,26 +18,9 @@ import (
 func TestBotAnswersTheTerminal(t *testing.T) {
 	bot := newRealClient(t)
 	fan := session.NewFanout(bot.mgr.Events(), false) // headless: no primary reader
-	srv, err := api.New(api.Config{Session: bot.mgr, Events: fan})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sock := filepath.Join(t.TempDir(), "api.sock")
-	if err := srv.Listen(sock); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		srv.Close()
-		fan.Stop()
-	})
+	sock := serveAPI(t, bot, fan)
 	me := newRealClient(t, bot.node.Enode())
-	deadline := time.Now().Add(waitLimit)
-	for me.node.PeerCount() == 0 || bot.node.PeerCount() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("nodes did not connect")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitConnected(t, me, bot)
 
 	// The bot, as a script would write it.
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
@@ -93,18 +75,7 @@ func (f fanned) Events() <-chan session.Event { return f.events }
 func TestScriptBesideTheTerminal(t *testing.T) {
 	me := newRealClient(t)
 	fan := session.NewFanout(me.mgr.Events(), true)
-	srv, err := api.New(api.Config{Session: me.mgr, Events: fan})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sock := filepath.Join(t.TempDir(), "api.sock")
-	if err := srv.Listen(sock); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		srv.Close()
-		fan.Stop()
-	})
+	sock := serveAPI(t, me, fan)
 	h := runUI(t, fanned{Manager: me.mgr, events: fan.Events()}, 100, 20)
 	h.enter("/join status")
 	h.waitScreen("#status")
@@ -129,4 +100,23 @@ func TestScriptBesideTheTerminal(t *testing.T) {
 	if len(ms) != 2 || ms[0].Text != "written by a script" || ms[1].Text != "typed in the terminal" {
 		t.Fatalf("hush_messages: %+v", ms)
 	}
+}
+
+// serveAPI serves c's session's scripting API on a socket in a temp dir,
+// with fan giving its events; both stop with the test.
+func serveAPI(t *testing.T, c *realClient, fan *session.Fanout) string {
+	t.Helper()
+	srv, err := api.New(api.Config{Session: c.mgr, Events: fan})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(t.TempDir(), "api.sock")
+	if err := srv.Listen(sock); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		srv.Close()
+		fan.Stop()
+	})
+	return sock
 }

@@ -3,7 +3,6 @@ package ui
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gdamore/tcell/v2"
 )
@@ -18,13 +17,7 @@ func TestEndToEndMentionAndDisplayName(t *testing.T) {
 	other := newRealClient(t)
 	drain(t, other.mgr)
 	me := newRealClient(t, other.node.Enode())
-	deadline := time.Now().Add(waitLimit)
-	for me.node.PeerCount() == 0 || other.node.PeerCount() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("nodes did not connect")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitConnected(t, me, other)
 	if _, err := other.mgr.JoinPublic("status"); err != nil {
 		t.Fatal(err)
 	}

@@ -73,6 +73,18 @@ func drain(t *testing.T, mgr *session.Manager) {
 	}()
 }
 
+// waitConnected waits until both clients have a peer.
+func waitConnected(t *testing.T, a, b *realClient) {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for a.node.PeerCount() == 0 || b.node.PeerCount() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("nodes did not connect")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // TestEndToEndPublicChat types into a real UI on a simulation screen over a
 // real session; the line reaches a second hush over devp2p, and its answer
 // comes back onto the screen.
@@ -80,13 +92,7 @@ func TestEndToEndPublicChat(t *testing.T) {
 	other := newRealClient(t)
 	drain(t, other.mgr)
 	me := newRealClient(t, other.node.Enode())
-	deadline := time.Now().Add(waitLimit)
-	for me.node.PeerCount() == 0 || other.node.PeerCount() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("nodes did not connect")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitConnected(t, me, other)
 	if _, err := other.mgr.JoinPublic("status"); err != nil {
 		t.Fatal(err)
 	}
