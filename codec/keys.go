@@ -29,17 +29,18 @@ func MessageID(senderPub65 []byte, payload []byte) [32]byte {
 // lower-case hex digits (132 characters). A nil key or one without
 // coordinates gives "".
 func PublicKeyHex(pub *ecdsa.PublicKey) string {
-	raw := publicKeyBytes(pub)
+	raw := PublicKeyBytes(pub)
 	if raw == nil {
 		return ""
 	}
 	return "0x" + hex.EncodeToString(raw)
 }
 
-// publicKeyBytes is the 65-byte uncompressed form, or nil when pub has no
+// PublicKeyBytes is the 65-byte uncompressed form, or nil when pub has no
 // usable coordinates. It does not use elliptic.Marshal, which panics on a
-// point off the curve.
-func publicKeyBytes(pub *ecdsa.PublicKey) []byte {
+// point off the curve and checks that with big-number arithmetic: a
+// recovered signer is on the curve already.
+func PublicKeyBytes(pub *ecdsa.PublicKey) []byte {
 	if pub == nil || pub.X == nil || pub.Y == nil ||
 		pub.X.Sign() < 0 || pub.Y.Sign() < 0 ||
 		pub.X.BitLen() > 8*coordBytes || pub.Y.BitLen() > 8*coordBytes {

@@ -7,8 +7,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/ethereum/go-ethereum/crypto"
-
 	"hush/codec"
 	"hush/session/encryption"
 	"hush/store"
@@ -401,13 +399,14 @@ func (m *Manager) toAccepted(r whisper.Received, rec *codec.Message, chatID stri
 	if tsClamped {
 		m.log.Debug("timestamp clamped", "envelope", hexID(r.EnvelopeHash), "timestamp", rec.Timestamp, "to", ts)
 	}
+	sender := codec.PublicKeyBytes(r.Signer)
 	signer := codec.PublicKeyHex(r.Signer)
 	text := displayText(rec)
 	sm := store.Message{
-		ID:           codec.MessageID(crypto.FromECDSAPub(r.Signer), r.Payload),
+		ID:           codec.MessageID(sender, r.Payload),
 		EnvelopeHash: r.EnvelopeHash,
 		ChatID:       chatID,
-		Sender:       crypto.FromECDSAPub(r.Signer),
+		Sender:       sender,
 		Clock:        clock,
 		Timestamp:    ts,
 		ContentType:  rec.ContentType,

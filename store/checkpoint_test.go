@@ -1,10 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // TestCleanCloseLeavesNoLog: quick writes, part of which the background
@@ -39,5 +41,51 @@ func TestCleanCloseLeavesNoLog(t *testing.T) {
 		if err != nil || !ok || string(v) != "value 19" {
 			t.Fatalf("run %d: after reopening: %q %v %v", run, v, ok, err)
 		}
+	}
+}
+
+// TestOwnLineSyncedAtOnce: received messages wait for the checkpointer's
+// pause (here an hour), a line of the user's own ends it, so what they
+// typed reaches the database file, synced, right after its commit.
+func TestOwnLineSyncedAtOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hush.db")
+	s, err := open(path, nil, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	mustJoin(t, s, "status", ChatPublic)
+	inFile := func(text string) bool {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bytes.Contains(raw, []byte(text))
+	}
+	add := func(n int, text string, outgoing bool) {
+		m := newMessage("status", n, int64(n))
+		m.Text, m.Outgoing = text, outgoing
+		mustAdd(t, s, m)
+	}
+	// The first commit wakes the checkpointer, which then pauses.
+	add(1, "first-received-line", false)
+	waitFor(t, "the first checkpoint", func() bool { return inFile("first-received-line") })
+	add(2, "second-received-line", false)
+	add(3, "own-typed-line", true)
+	waitFor(t, "the user's line in the database file", func() bool { return inFile("own-typed-line") })
+	if !inFile("second-received-line") {
+		t.Fatal("the checkpoint after the user's line left out the message committed before it")
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after 10 seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -142,6 +142,9 @@ func (s *Store) AddMessages(ms []Message) ([]bool, error) {
 	if err != nil {
 		return nil, err
 	}
+	if slices.ContainsFunc(ms, func(m Message) bool { return m.Outgoing }) {
+		s.noteOwnWrite()
+	}
 	return added, nil
 }
 

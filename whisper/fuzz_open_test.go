@@ -94,7 +94,7 @@ func FuzzPlaintext(f *testing.F) {
 		if problem != "" {
 			return
 		}
-		payload, signer, bad := readPlaintext(raw)
+		payload, signer, bad := readPlaintext(raw, recoverCgo)
 		if ok != (bad == "") {
 			t.Fatalf("%x: whisperv6 accepts %v, readPlaintext says %q", raw, ok, bad)
 		}

@@ -105,7 +105,7 @@ func (ic *interceptor) readDirect(msg p2p.Msg) error {
 func (ic *interceptor) handToReaders(d decrypted) bool {
 	workers := ic.node.openWorkers()
 	if workers == 1 {
-		return ic.node.deliverRead(ic.link, d.read(), ic.dropLog())
+		return ic.node.deliverRead(ic.link, d.read(recoverCgo), ic.dropLog())
 	}
 	if ic.in.opens == nil {
 		ic.in.opens = ic.node.startOpenPool(ic.link, ic.dropLog(), workers)

@@ -13,7 +13,8 @@ import (
 // pool of workers, one per core (Config.OpenWorkers), and put back in
 // stream order by one deliverer, so that Received() gets a page in the
 // order the server sent it (key order: send time, then hash) whatever
-// worker finished first.
+// worker finished first. Workers recover signers with pure-Go code,
+// which scales with the cores where cgo does not (recover.go).
 
 // openPool reads one peer's direct envelopes on several goroutines and
 // delivers them in the order they were handed over. It starts with the
@@ -80,7 +81,7 @@ func (n *Node) openWorker(l *link, p *openPool) {
 	for {
 		select {
 		case job := <-p.jobs:
-			job.out <- job.d.read()
+			job.out <- job.d.read(recoverPureGo)
 		case <-l.closed:
 			return
 		case <-n.quit:

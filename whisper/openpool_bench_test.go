@@ -13,8 +13,9 @@ import (
 
 // BenchmarkOpenPool: reading (recovering the signers of) 2,000 decrypted
 // history envelopes and delivering them in order, on the peer's reader
-// alone (workers-1) and on the pool. No network: the CPU of the open
-// step alone.
+// alone (workers-1, go-ethereum's cgo recovery, as that path runs) and on
+// the pool (decred's, recover.go). No network: the CPU of the open step
+// alone.
 func BenchmarkOpenPool(b *testing.B) {
 	const count = 2000
 	key, err := crypto.GenerateKey()
@@ -59,7 +60,7 @@ func BenchmarkOpenPool(b *testing.B) {
 				}()
 				if workers == 1 {
 					for _, d := range ds {
-						n.deliverRead(l, d.read(), drops)
+						n.deliverRead(l, d.read(recoverCgo), drops)
 					}
 				} else {
 					p := n.startOpenPool(l, drops, workers)

@@ -72,7 +72,7 @@ func TestReadPlaintextAgreesWithWhisper(t *testing.T) {
 			if p := plaintextProblem(raw); p != "" {
 				t.Fatalf("size %d signed %v: %s", size, signed, p)
 			}
-			payload, src, bad := readPlaintext(raw)
+			payload, src, bad := readPlaintext(raw, recoverCgo)
 			if bad != "" {
 				t.Fatalf("size %d signed %v: %s", size, signed, bad)
 			}
@@ -94,7 +94,7 @@ func TestReadPlaintextAgreesWithWhisper(t *testing.T) {
 	if p := plaintextProblem(raw); p != "" {
 		t.Fatalf("well-formed plaintext refused: %s", p)
 	}
-	if _, _, bad := readPlaintext(raw); bad == "" {
+	if _, _, bad := readPlaintext(raw, recoverCgo); bad == "" {
 		t.Error("a bad signature was accepted")
 	}
 }
