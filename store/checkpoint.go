@@ -40,6 +40,9 @@ const (
 	// walRestartFrames is the log size (pages) past which a checkpoint
 	// makes the writer wait: 64 MB with 4 KB pages.
 	walRestartFrames = 16384
+	// ownRetry is how soon a checkpoint that left the user's line in the
+	// log is tried again.
+	ownRetry = 50 * time.Millisecond
 )
 
 // connector opens the store's connections with automatic checkpoints off
@@ -83,14 +86,32 @@ func (s *Store) noteOwnWrite() {
 // runs the last one (checkpointAtClose).
 func (s *Store) checkpointLoop(ctx context.Context, every time.Duration) {
 	defer close(s.checkpointDone)
+	// ownPending: a line of the user's is in the log and not known to be
+	// in the database yet. A reader's snapshot (the page check at start,
+	// a screen being read) can hold part of the log back from a PASSIVE
+	// checkpoint; then it is tried again soon, not after a whole pause.
+	ownPending := false
 	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.wrote:
+		if !ownPending {
+			select {
+			case <-ctx.Done():
+				return
+			case <-s.wrote:
+			}
 		}
-		s.checkpoint(ctx, "PASSIVE")
-		pause := time.NewTimer(every)
+		select {
+		case <-s.ownWrite:
+			ownPending = true
+		default:
+		}
+		if s.checkpoint(ctx, "PASSIVE") {
+			ownPending = false
+		}
+		wait := every
+		if ownPending {
+			wait = ownRetry
+		}
+		pause := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			pause.Stop()
@@ -98,25 +119,29 @@ func (s *Store) checkpointLoop(ctx context.Context, every time.Duration) {
 		case <-pause.C:
 		case <-s.ownWrite:
 			pause.Stop()
+			ownPending = true
 		}
 	}
 }
 
 // checkpoint runs one checkpoint of mode, then a RESTART if the log is
-// still past walRestartFrames.
-func (s *Store) checkpoint(ctx context.Context, mode string) {
+// still past walRestartFrames. It reports whether the whole log is in the
+// database now.
+func (s *Store) checkpoint(ctx context.Context, mode string) bool {
 	var busy, logFrames, done int
 	err := s.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &logFrames, &done)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.log.Warn("checkpoint", "mode", mode, "err", err)
 		}
-		return
+		return false
 	}
 	if mode == "PASSIVE" && logFrames > walRestartFrames {
 		s.log.Debug("checkpoint: log too long, waiting for the writer", "frames", logFrames, "checkpointed", done)
-		s.checkpoint(ctx, "RESTART")
+		return s.checkpoint(ctx, "RESTART")
 	}
+	// -1 and -1: not in WAL mode, nothing to copy.
+	return busy == 0 && done >= logFrames
 }
 
 // checkpointAtClose copies the whole log into the database and empties

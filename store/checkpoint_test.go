@@ -67,12 +67,18 @@ func TestOwnLineSyncedAtOnce(t *testing.T) {
 		m.Text, m.Outgoing = text, outgoing
 		mustAdd(t, s, m)
 	}
-	// The first commit wakes the checkpointer, which then pauses.
+	// Opening checkpoints the migrations' writes and then pauses, or
+	// pauses after these: either way, once the first own line is in the
+	// file the checkpointer has checkpointed and is in its hour's pause.
 	add(1, "first-received-line", false)
-	waitFor(t, "the first checkpoint", func() bool { return inFile("first-received-line") })
-	add(2, "second-received-line", false)
-	add(3, "own-typed-line", true)
-	waitFor(t, "the user's line in the database file", func() bool { return inFile("own-typed-line") })
+	add(2, "first-own-line", true)
+	waitFor(t, "the first own line in the database file", func() bool { return inFile("first-own-line") })
+	if !inFile("first-received-line") {
+		t.Fatal("the checkpoint after the user's line left out the message committed before it")
+	}
+	add(3, "second-received-line", false)
+	add(4, "second-own-line", true)
+	waitFor(t, "the second own line in the database file", func() bool { return inFile("second-own-line") })
 	if !inFile("second-received-line") {
 		t.Fatal("the checkpoint after the user's line left out the message committed before it")
 	}
