@@ -82,10 +82,10 @@ next:
 
 // read recovers the payload and signer of each plaintext and makes the
 // deliveries, one per subscription.
-func (d decrypted) read(recover signerRecovery) opened {
+func (d decrypted) read(recoverSigner signerRecovery) opened {
 	o := opened{hash: d.hash, version: d.version, poison: d.poison}
 	for _, p := range d.plains {
-		payload, signer, bad := readPlaintext(p.raw, recover)
+		payload, signer, bad := readPlaintext(p.raw, recoverSigner)
 		if bad != "" {
 			o.bad = bad
 			continue
@@ -128,11 +128,11 @@ func decryptWith(env *whisperv6.Envelope, sub *subscription) []byte {
 // [signature(65)] from a plaintext plaintextProblem accepted: the payload
 // and, for a signed message, its signer. bad says why a signed plaintext
 // has no signer (whisperv6 drops those too).
-func readPlaintext(raw []byte, recover signerRecovery) (payload []byte, signer *ecdsa.PublicKey, bad string) {
+func readPlaintext(raw []byte, recoverSigner signerRecovery) (payload []byte, signer *ecdsa.PublicKey, bad string) {
 	end := len(raw)
 	if raw[0]&signedFlag != 0 {
 		end -= signatureLength
-		pub, err := recover(crypto.Keccak256(raw[:end]), raw[end:])
+		pub, err := recoverSigner(crypto.Keccak256(raw[:end]), raw[end:])
 		if err != nil {
 			return nil, nil, "signature recovers no key: " + err.Error()
 		}

@@ -98,13 +98,13 @@ func BenchmarkRecoverSigners(b *testing.B) {
 		b.Fatal(err)
 	}
 	for _, way := range []struct {
-		name    string
-		recover signerRecovery
+		name          string
+		recoverSigner signerRecovery
 	}{{"cgo", recoverCgo}, {"pure-go", recoverPureGo}} {
 		b.Run(way.name, func(b *testing.B) {
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					if _, err := way.recover(hash, sig); err != nil {
+					if _, err := way.recoverSigner(hash, sig); err != nil {
 						b.Error(err)
 						return
 					}
