@@ -152,6 +152,13 @@ func (m *Manager) ingest(batch []whisper.Received) tally {
 				}
 				continue
 			}
+			if errors.Is(err, errOwnEcho) {
+				// Our own line, encrypted for the peer, came back before
+				// its envelope was recorded as ours: nothing was lost.
+				m.ignored.Add(1)
+				m.log.Debug("own message came back", "envelope", hexID(r.EnvelopeHash))
+				continue
+			}
 			m.dropped.Add(1)
 			m.drops.Drop(dropReason(err), "envelope", hexID(r.EnvelopeHash), "err", err)
 			continue
