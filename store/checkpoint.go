@@ -28,7 +28,7 @@ import (
 // the log is in the kernel's cache). A checkpoint copies every page
 // changed since the last one, and received messages change a leaf of each
 // random-key index per message, so checkpointing often copies those
-// indexes over and over: a catch-up spent about a tenth of its CPU on it
+// indexes over and over: a catch-up took about a tenth longer for it
 // with a 200 ms pause. The pause is therefore a second, and a line the
 // user sent ends it early (noteOwnWrite): what they typed is synced at
 // once, what was received may be asked for again.
