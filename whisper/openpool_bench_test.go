@@ -14,7 +14,7 @@ import (
 // BenchmarkOpenPool: reading (recovering the signers of) 2,000 decrypted
 // history envelopes and delivering them in order, on the peer's reader
 // alone (workers-1, go-ethereum's cgo recovery, as that path runs) and on
-// the pool (decred's, recover.go). No network: the CPU of the open step
+// the pool (pure Go, recover.go). No network: the CPU of the open step
 // alone.
 func BenchmarkOpenPool(b *testing.B) {
 	const count = 2000

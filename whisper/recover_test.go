@@ -67,15 +67,87 @@ func TestRecoverPureGoMatchesCgo(t *testing.T) {
 		}
 	}
 	hash := crypto.Keccak256([]byte("edge"))
+	key0, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
 	zero := make([]byte, 65)
 	check("zero", hash, zero)
 	overN := make([]byte, 65)
 	n.FillBytes(overN[:32])
 	n.FillBytes(overN[32:64])
 	check("R and S equal N", hash, overN)
+	for half := range 2 { // R or S zero, the other taken from a valid signature
+		sig, err := crypto.Sign(hash, key0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clear(sig[half*32 : half*32+32])
+		check("R or S zero", hash, sig)
+	}
 	ones := bytes.Repeat([]byte{0xff}, 65)
 	ones[64] = 0
 	check("all ones", hash, ones)
+
+	// Hashes the scalar arithmetic reduces: zero (no G term at all), N
+	// (zero again mod N) and all ones (above N).
+	key, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	allOnes := bytes.Repeat([]byte{0xff}, 32)
+	for what, h := range map[string][]byte{"zero hash": make([]byte, 32), "hash N": n.FillBytes(make([]byte, 32)), "hash above N": allOnes} {
+		sig, err := crypto.Sign(h, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(what, h, sig)
+	}
+
+	// Nonce points the joint multiplication meets as its own table
+	// entries: R = G and R = −G (the sum passes through doubling and
+	// the point at infinity), with S 1 and random.
+	gx := crypto.S256().Params().Gx
+	gyOdd := byte(crypto.S256().Params().Gy.Bit(0))
+	for _, sv := range []*big.Int{big.NewInt(1), new(big.Int).SetBytes(crypto.Keccak256([]byte("s")))} {
+		for v := range byte(2) {
+			sig := make([]byte, 65)
+			gx.FillBytes(sig[:32])
+			sv.FillBytes(sig[32:64])
+			sig[64] = gyOdd ^ v
+			check("R = ±G", hash, sig)
+			check("R = ±G, zero hash", make([]byte, 32), sig)
+		}
+	}
+
+	// Ids 2 and 3 put R's x at r + N, on the curve only for r below
+	// P − N: search the first such r, then the first r that lands at
+	// or above P.
+	p := crypto.S256().Params().P
+	found := 0
+	for r := int64(1); r < 64 && found < 4; r++ {
+		sig := make([]byte, 65)
+		big.NewInt(r).FillBytes(sig[:32])
+		copy(sig[32:64], crypto.Keccak256([]byte{byte(r)}))
+		for v := byte(2); v < 4; v++ {
+			sig[64] = v
+			if _, err := recoverCgo(hash, sig); err == nil {
+				found++
+			}
+			check("R above N", hash, sig)
+		}
+	}
+	if found == 0 {
+		t.Fatal("no small r gave a point at r + N: the ids 2 and 3 went untested")
+	}
+	pastP := make([]byte, 65)
+	new(big.Int).Sub(p, n).FillBytes(pastP[:32])
+	copy(pastP[32:64], crypto.Keccak256([]byte("past")))
+	for v := byte(2); v < 4; v++ {
+		pastP[64] = v
+		check("R + N at P", hash, pastP)
+	}
+
 	for _, l := range []int{0, 64, 66} {
 		if _, err := recoverPureGo(hash, make([]byte, l)); err == nil {
 			t.Fatalf("a %d-byte signature recovered a key", l)
@@ -85,8 +157,8 @@ func TestRecoverPureGoMatchesCgo(t *testing.T) {
 
 // BenchmarkRecoverSigners: one signer recovery per op, both ways, on as
 // many goroutines as -cpu says. `-cpu 1,2` shows what recover.go is about:
-// on one goroutine cgo is faster, on two the pure-Go code scales and cgo
-// does not.
+// the pure-Go code costs less on one goroutine and scales on two; cgo
+// does not scale.
 func BenchmarkRecoverSigners(b *testing.B) {
 	key, err := crypto.GenerateKey()
 	if err != nil {
@@ -112,4 +184,30 @@ func BenchmarkRecoverSigners(b *testing.B) {
 			})
 		})
 	}
+}
+
+// FuzzRecoverMatchesCgo: on any hash and signature bytes, the pool's
+// recovery and go-ethereum's agree on failing, and on the key otherwise.
+func FuzzRecoverMatchesCgo(f *testing.F) {
+	key, err := crypto.GenerateKey()
+	if err != nil {
+		f.Fatal(err)
+	}
+	hash := crypto.Keccak256([]byte("seed"))
+	sig, err := crypto.Sign(hash, key)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(hash, sig)
+	f.Add(make([]byte, 32), make([]byte, 65))
+	f.Fuzz(func(t *testing.T, hash, sig []byte) {
+		want, wantErr := recoverCgo(hash, sig)
+		got, gotErr := recoverPureGo(hash, sig)
+		if (wantErr == nil) != (gotErr == nil) {
+			t.Fatalf("go-ethereum err %v, pure Go err %v (hash %x sig %x)", wantErr, gotErr, hash, sig)
+		}
+		if wantErr == nil && !bytes.Equal(crypto.FromECDSAPub(want), crypto.FromECDSAPub(got)) {
+			t.Fatalf("keys differ for hash %x sig %x", hash, sig)
+		}
+	})
 }
