@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/big"
 	mrand "math/rand/v2"
+	"sync/atomic"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/crypto"
@@ -155,28 +156,42 @@ func TestRecoverPureGoMatchesCgo(t *testing.T) {
 	}
 }
 
+// signedSamples makes n signatures by n keys over n hashes.
+func signedSamples(tb testing.TB, n int) (hashes, sigs [][]byte) {
+	tb.Helper()
+	for i := range n {
+		key, err := crypto.GenerateKey()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		hash := crypto.Keccak256([]byte{byte(i), byte(i >> 8)})
+		sig, err := crypto.Sign(hash, key)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		hashes, sigs = append(hashes, hash), append(sigs, sig)
+	}
+	return hashes, sigs
+}
+
 // BenchmarkRecoverSigners: one signer recovery per op, both ways, on as
-// many goroutines as -cpu says. `-cpu 1,2` shows what recover.go is about:
-// the pure-Go code costs less on one goroutine and scales on two; cgo
-// does not scale.
+// many goroutines as -cpu says, over 64 signatures in turn (one signature
+// over and over lets the branch predictor learn its scalars). `-cpu 1,2`
+// shows what recover.go is about: the pure-Go code costs less on one
+// goroutine and scales on two; cgo does not scale.
 func BenchmarkRecoverSigners(b *testing.B) {
-	key, err := crypto.GenerateKey()
-	if err != nil {
-		b.Fatal(err)
-	}
-	hash := crypto.Keccak256([]byte("a line"))
-	sig, err := crypto.Sign(hash, key)
-	if err != nil {
-		b.Fatal(err)
-	}
+	hashes, sigs := signedSamples(b, 64)
 	for _, way := range []struct {
 		name          string
 		recoverSigner signerRecovery
 	}{{"cgo", recoverCgo}, {"pure-go", recoverPureGo}} {
 		b.Run(way.name, func(b *testing.B) {
+			var next atomic.Int64
 			b.RunParallel(func(pb *testing.PB) {
+				i := int(next.Add(17))
 				for pb.Next() {
-					if _, err := way.recoverSigner(hash, sig); err != nil {
+					i = (i + 1) % len(sigs)
+					if _, err := way.recoverSigner(hashes[i], sigs[i]); err != nil {
 						b.Error(err)
 						return
 					}
@@ -189,16 +204,8 @@ func BenchmarkRecoverSigners(b *testing.B) {
 // FuzzRecoverMatchesCgo: on any hash and signature bytes, the pool's
 // recovery and go-ethereum's agree on failing, and on the key otherwise.
 func FuzzRecoverMatchesCgo(f *testing.F) {
-	key, err := crypto.GenerateKey()
-	if err != nil {
-		f.Fatal(err)
-	}
-	hash := crypto.Keccak256([]byte("seed"))
-	sig, err := crypto.Sign(hash, key)
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(hash, sig)
+	hashes, sigs := signedSamples(f, 1)
+	f.Add(hashes[0], sigs[0])
 	f.Add(make([]byte, 32), make([]byte, 65))
 	f.Fuzz(func(t *testing.T, hash, sig []byte) {
 		want, wantErr := recoverCgo(hash, sig)
