@@ -8,7 +8,6 @@ import (
 
 	"hush/whisper/droplog"
 
-	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/p2p"
 	"github.com/ethereum/go-ethereum/rlp"
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
@@ -79,7 +78,7 @@ func (ic *interceptor) readDirect(msg p2p.Msg) error {
 			}
 			continue
 		}
-		hash := crypto.Keccak256Hash(raw) // decoding is canonical: the envelope's hash
+		hash := env.Hash() // whisperv6's decoding hashed raw, the bytes as sent
 		d := ic.node.decrypt(env, hash, true)
 		if d.poison != "" {
 			if err := ic.drop("direct envelope whose plaintext is malformed", "envelope", hash.Hex(), "reason", d.poison); err != nil {
@@ -232,7 +231,7 @@ func (ic *interceptor) screenMessages(msg p2p.Msg) (p2p.Msg, error) {
 		if err := rlp.DecodeBytes(raw, env); err != nil {
 			return out, nil
 		}
-		hash := crypto.Keccak256Hash(raw)
+		hash := env.Hash() // whisperv6's decoding hashed raw, the bytes as sent
 		poison, bad := ic.node.screen(env, hash, now)
 		if bad != "" {
 			if err := ic.drop("unreadable envelope", "envelope", hash.Hex(), "reason", bad); err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/p2p"
+	"github.com/ethereum/go-ethereum/rlp"
 	"github.com/ethereum/go-ethereum/whisper/whisperv6"
 )
 
@@ -362,5 +363,26 @@ func TestOwnPostIsDeliveredOnce(t *testing.T) {
 	}
 	if n := len(a.Received()); n != 0 {
 		t.Errorf("%d more deliveries", n)
+	}
+}
+
+// The read path takes an envelope's hash from whisperv6's decoding, which
+// hashes the bytes it decoded: the hash is the one the sender computed
+// and the one an archive keys by, whatever the envelope holds.
+func TestDecodedEnvelopeHashIsItsBytes(t *testing.T) {
+	fn := newFuzzNode(t)
+	for i, env := range []*whisperv6.Envelope{
+		fn.seal(t, []byte("signed, to the chat"), true, false),
+		fn.seal(t, []byte("unsigned, to a key"), false, true),
+		fn.hostile(t, []byte{0xff, 0x00}, false),
+	} {
+		raw := encodeRLP(t, env)
+		var decoded whisperv6.Envelope
+		if err := rlp.DecodeBytes(raw, &decoded); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := decoded.Hash(), crypto.Keccak256Hash(raw); got != want {
+			t.Fatalf("envelope %d: decoded hash %x, bytes hash %x", i, got, want)
+		}
 	}
 }
